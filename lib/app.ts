@@ -1,0 +1,29 @@
+import { App } from 'aws-cdk-lib';
+import { AppConfig, loadConfig, regionOfAvailabilityZone } from './config';
+import { HpcClusterStack } from './hpc/hpc-cluster-stack';
+import { addPolicyGates } from './shared/policy-gates';
+
+/** The stacks of the app, for tests and tools that need more than the cloud assembly. */
+export interface DistributedComputeStacks {
+  readonly config: AppConfig;
+  readonly hpc: HpcClusterStack;
+}
+
+/**
+ * Reads the configuration from the app's context, registers the policy gates and builds every
+ * stack. `bin/app.ts` and the tests both build the app through here, so the tests check exactly
+ * what `cdk synth` produces. Throws a ConfigError on an invalid config value.
+ */
+export function buildApp(app: App): DistributedComputeStacks {
+  const config = loadConfig((key) => app.node.tryGetContext(key));
+  addPolicyGates(app);
+
+  const hpc = new HpcClusterStack(app, 'HpcClusterStack', {
+    description: 'Tightly coupled HPC: EFA nodes in one subnet, one security group, one cluster placement group',
+    hpc: config.hpc,
+    // Env-agnostic unless an AZ is named: then only its region is pinned, never the account.
+    env: config.hpc.availabilityZone ? { region: regionOfAvailabilityZone(config.hpc.availabilityZone) } : undefined,
+  });
+
+  return { config, hpc };
+}

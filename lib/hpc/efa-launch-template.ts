@@ -1,0 +1,123 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Size, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { EfaInstanceType } from './efa-instance-types';
+import type { EfaFabric } from './efa-fabric';
+import { efaNetworkInterfaces } from './efa-network-interfaces';
+
+/** Shell scripts run on the nodes at boot (data files: lib/ never imports runtime code). */
+export const HPC_NODE_SCRIPTS_DIR = path.join(__dirname, '..', '..', 'hpc-node');
+
+export interface EfaLaunchTemplateProps {
+  /** The subnet and security group every interface joins. */
+  readonly fabric: EfaFabric;
+  /** The catalog entry of the node type: decides how many EFA interfaces each node gets. */
+  readonly instance: EfaInstanceType;
+  /**
+   * The node type, written into the template for a fixed group of nodes.
+   * @default - none: AWS Batch chooses the type from its compute environment
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * The AMI.
+   * @default - none: AWS Batch launches its ECS-optimized Amazon Linux 2023 AMI
+   */
+  readonly machineImage?: ec2.IMachineImage;
+  /**
+   * The nodes' IAM role.
+   * @default - none: AWS Batch attaches its compute environment's instance role
+   */
+  readonly role?: iam.IRole;
+  /**
+   * Shell scripts to run at boot after the EFA software is installed.
+   * @default - none
+   */
+  readonly bootScripts?: string[];
+  /**
+   * Root volume size.
+   * @default Size.gibibytes(100)
+   */
+  readonly rootVolumeSize?: Size;
+  /**
+   * Request Spot capacity through the template.
+   * @default false
+   */
+  readonly spot?: boolean;
+  /**
+   * Let containers on the node reach the instance metadata service (IMDSv2 hop limit 2 instead of 1).
+   * @default false
+   */
+  readonly containersReachInstanceMetadata?: boolean;
+}
+
+/**
+ * The launch template of a cluster node: EFA interfaces on every network card, all in the one
+ * subnet and security group; IMDSv2 only; an encrypted gp3 root volume; EFA software installed
+ * and checked (`fi_info -p efa`) at boot.
+ */
+export class EfaLaunchTemplate extends Construct {
+  public readonly launchTemplate: ec2.LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: EfaLaunchTemplateProps) {
+    super(scope, id);
+
+    // AWS Batch merges its own boot configuration into the template's user data, which it can
+    // only do with MIME multi-part user data; cloud-init runs the same format on a plain ASG.
+    const userData = new ec2.MultipartUserData();
+    for (const script of [readNodeScript('install-efa.sh'), ...(props.bootScripts ?? [])]) {
+      const part = ec2.UserData.forLinux();
+      part.addCommands(script);
+      userData.addUserDataPart(part, ec2.MultipartBody.SHELL_SCRIPT, true);
+    }
+
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: props.instanceType,
+      machineImage: props.machineImage,
+      role: props.role,
+      userData,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: props.containersReachInstanceMetadata ? 2 : 1,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? Size.gibibytes(100)).toGibibytes(), {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+      spotOptions: props.spot ? {} : undefined,
+    });
+
+    // The L2 has no network-interface list. With interfaces present, security groups can only
+    // be set per interface (never at the top level) and no public IP can be auto-assigned:
+    // both fit a private fabric.
+    const cfnLaunchTemplate = this.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate;
+    cfnLaunchTemplate.launchTemplateData = {
+      ...(cfnLaunchTemplate.launchTemplateData as ec2.CfnLaunchTemplate.LaunchTemplateDataProperty),
+      networkInterfaces: efaNetworkInterfaces(props.instance, {
+        subnetId: props.fabric.subnet.subnetId,
+        securityGroupId: props.fabric.securityGroup.securityGroupId,
+      }),
+    };
+
+    if (props.containersReachInstanceMetadata) {
+      Validations.of(this.launchTemplate).acknowledge({
+        id: 'cdk-validator-cfnguard::ec2_launch_template_token_hop_limit_check',
+        reason:
+          'Containers run one network hop away from the node: the ECS agent and the job containers AWS Batch starts need ' +
+          'IMDSv2 with hop limit 2. IMDSv2 (session tokens) stays required.',
+      });
+    }
+  }
+}
+
+/** The text of a script from `hpc-node/`. */
+export function readNodeScript(fileName: string): string {
+  return fs.readFileSync(path.join(HPC_NODE_SCRIPTS_DIR, fileName), 'utf8');
+}

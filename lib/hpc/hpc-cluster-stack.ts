@@ -1,0 +1,92 @@
+import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { HpcConfig } from '../config';
+import { FlowLoggedVpc } from '../shared/flow-logged-vpc';
+import { BatchMultiNodeCluster } from './batch-multi-node-cluster';
+import { EfaFabric } from './efa-fabric';
+import { EfaLaunchTemplate } from './efa-launch-template';
+import { CLUSTER_TAG_KEY, StaticEfaCluster } from './static-efa-cluster';
+
+export interface HpcClusterStackProps extends StackProps {
+  readonly hpc: HpcConfig;
+}
+
+/**
+ * Tightly coupled HPC: EFA nodes in one subnet, one security group and one cluster placement
+ * group, run by AWS Batch multi-node parallel jobs (`hpc.scheduler=batch`) or as a fixed group
+ * of nodes (`hpc.scheduler=static`).
+ */
+export class HpcClusterStack extends Stack {
+  public readonly fabric: EfaFabric;
+  /** Set when `hpc.scheduler=batch`. */
+  public readonly batchCluster?: BatchMultiNodeCluster;
+  /** Set when `hpc.scheduler=static`. */
+  public readonly staticCluster?: StaticEfaCluster;
+
+  constructor(scope: Construct, id: string, props: HpcClusterStackProps) {
+    super(scope, id, props);
+    const { hpc } = props;
+
+    const network = new FlowLoggedVpc(this, 'Network', {
+      availabilityZones: hpc.availabilityZone ? [hpc.availabilityZone] : undefined,
+      maxAzs: 1,
+    });
+    this.fabric = new EfaFabric(this, 'Fabric', { vpc: network.vpc });
+
+    if (hpc.scheduler === 'batch') {
+      const launchTemplate = new EfaLaunchTemplate(this, 'NodeLaunchTemplate', {
+        fabric: this.fabric,
+        instance: hpc.instance,
+        containersReachInstanceMetadata: true,
+      });
+      this.batchCluster = new BatchMultiNodeCluster(this, 'Batch', {
+        fabric: this.fabric,
+        launchTemplate: launchTemplate.launchTemplate,
+        instanceTypeName: hpc.instanceType,
+        instance: hpc.instance,
+        nodes: hpc.nodes,
+      });
+      this.outputBatchCommands(this.batchCluster);
+    } else {
+      this.staticCluster = new StaticEfaCluster(this, 'Static', {
+        fabric: this.fabric,
+        instanceTypeName: hpc.instanceType,
+        instance: hpc.instance,
+        nodes: hpc.nodes,
+        spot: hpc.purchaseOption === 'spot',
+      });
+      this.outputStaticCommands(this.staticCluster);
+    }
+  }
+
+  private outputBatchCommands(cluster: BatchMultiNodeCluster): void {
+    new CfnOutput(this, 'JobQueueArn', { value: cluster.jobQueue.jobQueueArn });
+    new CfnOutput(this, 'JobDefinitionArn', { value: cluster.jobDefinition.jobDefinitionArn });
+    new CfnOutput(this, 'JobLogGroup', { value: cluster.jobLogGroup.logGroupName });
+    new CfnOutput(this, 'SubmitJobCommand', {
+      description: 'Runs the fabric check (fi_info -p efa, then OSU latency and bandwidth between two nodes over MPI)',
+      value: Fn.join('', [
+        'aws batch submit-job --region ',
+        this.region,
+        ' --job-name efa-fabric-check --job-queue ',
+        cluster.jobQueue.jobQueueArn,
+        ' --job-definition ',
+        cluster.jobDefinition.jobDefinitionArn,
+      ]),
+    });
+  }
+
+  private outputStaticCommands(cluster: StaticEfaCluster): void {
+    new CfnOutput(this, 'AutoScalingGroupName', { value: cluster.autoScalingGroup.autoScalingGroupName });
+    new CfnOutput(this, 'ListNodesCommand', {
+      description: 'Lists the nodes; open a shell on one with: aws ssm start-session --target <instance id>',
+      value: Fn.join('', [
+        'aws ec2 describe-instances --region ',
+        this.region,
+        ` --filters Name=tag:${CLUSTER_TAG_KEY},Values=`,
+        cluster.clusterTagValue,
+        ' Name=instance-state-name,Values=running --query "Reservations[].Instances[].[InstanceId,PrivateIpAddress]" --output text',
+      ]),
+    });
+  }
+}

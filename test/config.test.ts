@@ -1,0 +1,109 @@
+import { ConfigError, loadConfig } from '../lib/config';
+
+/** Config from a plain map, the way CDK context hands values over (strings from `-c`). */
+const load = (values: Record<string, unknown> = {}) => loadConfig((key) => values[key]);
+
+function configError(values: Record<string, unknown>): ConfigError {
+  try {
+    load(values);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`no ConfigError for ${JSON.stringify(values)}`);
+}
+
+describe('defaults', () => {
+  test('the sandbox profile: 2 x c5n.18xlarge on Batch, on demand, region first AZ', () => {
+    const { hpc } = load();
+    expect(hpc).toMatchObject({
+      profile: 'sandbox',
+      scheduler: 'batch',
+      instanceType: 'c5n.18xlarge',
+      nodes: 2,
+      purchaseOption: 'on-demand',
+      availabilityZone: undefined,
+    });
+    expect(hpc.instance.maxEfaInterfaces).toBe(1);
+  });
+
+  test.each([
+    ['cfd', 'hpc7a.96xlarge', 16],
+    ['ml', 'p5.48xlarge', 2],
+  ])('profile %s is %s x %i', (profile, instanceType, nodes) => {
+    expect(load({ 'hpc.profile': profile }).hpc).toMatchObject({ profile, instanceType, nodes });
+  });
+});
+
+describe('overrides', () => {
+  test('hpc.instanceType and hpc.nodes override the profile, from -c strings or cdk.json numbers', () => {
+    expect(load({ 'hpc.profile': 'ml', 'hpc.nodes': '4' }).hpc).toMatchObject({ instanceType: 'p5.48xlarge', nodes: 4 });
+    expect(load({ 'hpc.instanceType': 'hpc7g.16xlarge', 'hpc.nodes': 8 }).hpc).toMatchObject({
+      instanceType: 'hpc7g.16xlarge',
+      nodes: 8,
+    });
+  });
+
+  test('static scheduler may use Spot', () => {
+    expect(load({ 'hpc.scheduler': 'static', 'hpc.purchaseOption': 'spot' }).hpc.purchaseOption).toBe('spot');
+  });
+
+  test('one AZ name is accepted', () => {
+    expect(load({ 'hpc.availabilityZone': 'eu-central-1b' }).hpc.availabilityZone).toBe('eu-central-1b');
+    expect(load({ 'hpc.availabilityZone': 'us-gov-west-1a' }).hpc.availabilityZone).toBe('us-gov-west-1a');
+  });
+});
+
+describe('validation errors name the key, the value and what is valid', () => {
+  test('an instance type without EFA names it, says EFA, and suggests EFA types of its family', () => {
+    const error = configError({ 'hpc.instanceType': 'm5.large' });
+    expect(error.key).toBe('hpc.instanceType');
+    expect(error.message).toContain('m5.large');
+    expect(error.message).toContain('EFA');
+    expect(error.message).toContain('m5n.24xlarge');
+  });
+
+  test('an instance type without EFA suggests EFA types of the same size when the family has none', () => {
+    expect(configError({ 'hpc.instanceType': 'r7i.16xlarge' }).message).toMatch(/c6gn\.16xlarge|c7gn\.16xlarge|hpc7g\.16xlarge/);
+  });
+
+  test('a malformed instance type name', () => {
+    expect(configError({ 'hpc.instanceType': 'big box' }).message).toMatch(/hpc.instanceType="big box": must be an EC2 instance type name/);
+  });
+
+  test.each([['1'], [1], ['0'], ['two'], ['2.5'], ['1025'], ['']])('nodes %p', (nodes) => {
+    const error = configError({ 'hpc.nodes': nodes });
+    expect(error.key).toBe('hpc.nodes');
+    expect(error.message).toContain('from 2 to 1024');
+  });
+
+  test('a second AZ, on the command line or as a cdk.json list', () => {
+    for (const zones of ['us-east-1a,us-east-1b', 'us-east-1a us-east-1b', ['us-east-1a', 'us-east-1b']]) {
+      const error = configError({ 'hpc.availabilityZone': zones });
+      expect(error.key).toBe('hpc.availabilityZone');
+      expect(error.message).toMatch(/exactly one Availability Zone, not 2/);
+    }
+  });
+
+  test.each([['us-east-1'], ['useast1a'], ['use1-az1'], ['US-EAST-1A']])('a malformed AZ name %p', (zone) => {
+    expect(configError({ 'hpc.availabilityZone': zone }).message).toMatch(/must be one Availability Zone name such as us-east-1a/);
+  });
+
+  test('Spot with Batch multi-node parallel jobs', () => {
+    const error = configError({ 'hpc.purchaseOption': 'spot' });
+    expect(error.key).toBe('hpc.purchaseOption');
+    expect(error.message).toMatch(/multi-node parallel jobs cannot run on Spot/);
+  });
+
+  test('an unknown profile lists the profiles', () => {
+    expect(configError({ 'hpc.profile': 'huge' }).message).toBe('Invalid config hpc.profile="huge": must be one of sandbox, cfd, ml');
+  });
+
+  test('an unknown scheduler lists the schedulers', () => {
+    expect(configError({ 'hpc.scheduler': 'slurm' }).message).toBe('Invalid config hpc.scheduler="slurm": must be one of batch, static');
+  });
+
+  test('an unknown purchase option lists the options', () => {
+    expect(configError({ 'hpc.scheduler': 'static', 'hpc.purchaseOption': 'reserved' }).message).toContain('must be one of on-demand, spot');
+  });
+});

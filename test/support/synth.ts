@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp, DistributedComputeStacks } from '../../lib/app';
+
+/** cdk.json's context: the tests run with the same feature flags as `cdk synth`. */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'),
+).context;
+
+interface ValidationReport {
+  pluginReports: { pluginName: string; conclusion: string; violations: { ruleName: string }[] }[];
+}
+
+export interface SynthesizedApp {
+  readonly stacks: DistributedComputeStacks;
+  readonly assembly: CloudAssembly;
+  /** Every finding no acknowledgement covers, as `plugin: rule`; must be empty. */
+  readonly unacknowledgedFindings: string[];
+  /** The synthesized template of one stack (from this synthesis: no second synth). */
+  template(stack: Stack): Template;
+}
+
+/**
+ * Builds the app exactly as bin/app.ts does (config from context, policy gates, stacks) with
+ * extra context on top of cdk.json's, and synthesizes it once. Synthesis throws if a policy
+ * gate fails; the validation report is read as well, so a gate that reports a finding without
+ * failing is caught too.
+ */
+export function synthesize(context: Record<string, unknown> = {}): SynthesizedApp {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+  const stacks = buildApp(app);
+  const assembly = app.synth();
+  const report: ValidationReport = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+  return {
+    stacks,
+    assembly,
+    unacknowledgedFindings: report.pluginReports.flatMap((plugin) =>
+      plugin.violations.map((violation) => `${plugin.pluginName}: ${violation.ruleName}`),
+    ),
+    template: (stack) => Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template),
+  };
+}
+
+/** The resources of one type in a template, by logical id. */
+export function resourcesOfType(template: Template, type: string): Record<string, { Properties: Record<string, any> }> {
+  return template.findResources(type) as Record<string, { Properties: Record<string, any> }>;
+}
+
+/** The single resource of a type; fails the test when there are none or several. */
+export function onlyResource(template: Template, type: string): { Properties: Record<string, any> } {
+  const found = Object.values(resourcesOfType(template, type));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  return found[0];
+}
