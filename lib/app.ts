@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { AppConfig, loadConfig, regionOfAvailabilityZone } from './config';
+import { EdgeStack } from './edge/edge-stack';
 import { HpcClusterStack } from './hpc/hpc-cluster-stack';
 import { addPolicyGates } from './shared/policy-gates';
 
@@ -7,6 +8,7 @@ import { addPolicyGates } from './shared/policy-gates';
 export interface DistributedComputeStacks {
   readonly config: AppConfig;
   readonly hpc: HpcClusterStack;
+  readonly edge: EdgeStack;
 }
 
 /**
@@ -25,5 +27,12 @@ export function buildApp(app: App): DistributedComputeStacks {
     env: config.hpc.availabilityZone ? { region: regionOfAvailabilityZone(config.hpc.availabilityZone) } : undefined,
   });
 
-  return { config, hpc };
+  const edge = new EdgeStack(app, 'EdgeStack', {
+    description: 'Edge processing: CloudFront geo-routing to per-country variants in a private S3 bucket',
+    edge: config.edge,
+    // Lambda@Edge functions and CloudFront certificates live in us-east-1: pin the region only.
+    env: { region: 'us-east-1' },
+  });
+
+  return { config, hpc, edge };
 }

@@ -107,3 +107,37 @@ describe('validation errors name the key, the value and what is valid', () => {
     expect(configError({ 'hpc.scheduler': 'static', 'hpc.purchaseOption': 'reserved' }).message).toContain('must be one of on-demand, spot');
   });
 });
+
+describe('edge.*', () => {
+  test('defaults: Lambda@Edge, PriceClass_100, no WAF, no custom domain', () => {
+    expect(load().edge).toEqual({ mode: 'lambda-edge', priceClass: 'PriceClass_100', webAclArn: undefined, customDomain: undefined });
+  });
+
+  test('a custom domain needs both the name and a us-east-1 certificate', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    expect(load({ 'edge.domainName': 'ads.example.com', 'edge.certificateArn': certificateArn }).edge.customDomain).toEqual({
+      domainName: 'ads.example.com',
+      certificateArn,
+    });
+    expect(configError({ 'edge.domainName': 'ads.example.com' }).message).toMatch(/edge\.certificateArn=\(not set\): is required when edge\.domainName is set/);
+    expect(configError({ 'edge.certificateArn': certificateArn }).message).toMatch(/edge\.domainName=\(not set\): is required when edge\.certificateArn is set/);
+    expect(configError({ 'edge.domainName': 'ads.example.com', 'edge.certificateArn': certificateArn.replace('us-east-1', 'eu-west-1') }).message).toMatch(
+      /an ACM certificate ARN in us-east-1/,
+    );
+  });
+
+  test.each([['Ads.Example.com'], ['-ads.example.com'], ['ads'], ['ads..example.com']])('a malformed domain name %p', (domainName) => {
+    expect(configError({ 'edge.domainName': domainName }).key).toBe('edge.domainName');
+  });
+
+  test('a web ACL must be a global (CLOUDFRONT scope) WAFv2 ARN', () => {
+    const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/ads/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
+    expect(load({ 'edge.webAclArn': webAclArn }).edge.webAclArn).toBe(webAclArn);
+    expect(configError({ 'edge.webAclArn': webAclArn.replace('global', 'regional') }).message).toMatch(/scope CLOUDFRONT/);
+  });
+
+  test('unknown mode and price class list the valid values', () => {
+    expect(configError({ 'edge.mode': 'edge-worker' }).message).toBe('Invalid config edge.mode="edge-worker": must be one of lambda-edge, cloudfront-function');
+    expect(configError({ 'edge.priceClass': 'cheap' }).message).toContain('must be one of PriceClass_100, PriceClass_200, PriceClass_All');
+  });
+});

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { customerManagedKey } from './customer-managed-key';
 
 const LOG_KEY_ID = 'LogEncryptionKey';
 
@@ -15,11 +16,7 @@ export function logEncryptionKey(scope: Construct): kms.Key {
   const existing = stack.node.tryFindChild(LOG_KEY_ID);
   if (existing instanceof kms.Key) return existing;
 
-  const key = new kms.Key(stack, LOG_KEY_ID, {
-    description: `Encrypts the CloudWatch Logs of ${stack.stackName}`,
-    enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
+  const key = customerManagedKey(stack, LOG_KEY_ID, { description: `Encrypts the CloudWatch Logs of ${stack.stackName}` });
   // CloudWatch Logs uses the key on behalf of this account's log groups in this region only.
   key.addToResourcePolicy(
     new iam.PolicyStatement({
@@ -29,17 +26,6 @@ export function logEncryptionKey(scope: Construct): kms.Key {
       conditions: {
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
       },
-    }),
-  );
-  // Grants let a principal use the key without a policy change; only AWS services acting for a
-  // resource of this account may create them.
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['kms:CreateGrant'],
-      resources: ['*'],
-      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
     }),
   );
   return key;

@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Where the edge runtime lives. lib/ never imports code from lambda-edge/ (the rule of the
+ * house); it only bundles, embeds or reads these files by path.
+ */
+const LAMBDA_EDGE_DIR = path.join(__dirname, '..', '..', 'lambda-edge');
+
+/** The Lambda@Edge origin-request handler, bundled by esbuild with routes.json inlined. */
+export const GEO_ROUTER_ENTRY = path.join(LAMBDA_EDGE_DIR, 'geo-router', 'index.ts');
+
+/** The routing table both edge implementations are built from. */
+export const ROUTES_JSON_PATH = path.join(LAMBDA_EDGE_DIR, 'geo-router', 'routes.json');
+
+/** The CloudFront Function (JS 2.0 runtime), with its own generated copy of the routing table. */
+export const CF_FUNCTION_PATH = path.join(LAMBDA_EDGE_DIR, 'cf-function', 'geo-router.js');
+
+/**
+ * Variant names become S3 key segments (`ads/<variant>/...`), so the infrastructure holds them
+ * to the same conservative alphabet as the runtime does.
+ */
+const VARIANT_NAME = /^[a-z0-9-]+$/;
+
+/** What the infrastructure needs from routes.json: which variants exist and which is the fallback. */
+export interface RouteVariants {
+  /** Served to viewers whose country is not in the table. */
+  readonly defaultVariant: string;
+  /** Every variant a viewer can be routed to, the default included; sorted, no duplicates. */
+  readonly variants: string[];
+}
+
+/**
+ * Reads the variant names from routes.json. Only the names are checked here (they become S3
+ * prefixes); the full table is validated by the runtime's own tests in test/edge.
+ * Throws an Error naming the file and the offending key.
+ */
+export function readRouteVariants(file: string = ROUTES_JSON_PATH): RouteVariants {
+  let table: unknown;
+  try {
+    table = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: cannot read the routing table (${(error as Error).message})`);
+  }
+  const { defaultVariant, countries } = (table ?? {}) as { defaultVariant?: unknown; countries?: unknown };
+  const variantOf = (key: string, value: unknown): string => {
+    if (typeof value !== 'string' || !VARIANT_NAME.test(value)) {
+      throw new Error(`${file}: ${key} is ${JSON.stringify(value) ?? 'missing'}; a variant name must match ${VARIANT_NAME} because it becomes the S3 prefix ads/<variant>/`);
+    }
+    return value;
+  };
+  if (typeof countries !== 'object' || countries === null || Array.isArray(countries)) {
+    throw new Error(`${file}: "countries" must be an object mapping country codes to variant names`);
+  }
+  const fallback = variantOf('"defaultVariant"', defaultVariant);
+  const routed = Object.entries(countries).map(([code, variant]) => variantOf(`countries.${code}`, variant));
+  return { defaultVariant: fallback, variants: [...new Set([fallback, ...routed])].sort() };
+}

@@ -1,0 +1,133 @@
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaNodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { cfnResourceOf } from './cfn-resource';
+import { logEncryptionKey } from '../shared/encrypted-log-group';
+import { GEO_ROUTER_ENTRY } from './edge-sources';
+import { AdsBehaviorOptions, GeoRouter, VIEWER_COUNTRY_HEADER } from './geo-router';
+
+export interface LambdaEdgeGeoRouterProps {
+  /**
+   * How long CloudFront keeps an answer for one object and country when the origin sets no
+   * Cache-Control.
+   * @default Duration.days(1)
+   */
+  readonly defaultTtl?: Duration;
+}
+
+/**
+ * The routing as Lambda@Edge at ORIGIN REQUEST: it runs only on cache misses, so it is paid
+ * once per object and country rather than once per view. Since the cache lookup happens before
+ * the function, the cache key must hold the viewer country, or the first country's variant
+ * would be served to everyone; listing the header in the cache policy is also what makes
+ * CloudFront add it to the request.
+ *
+ * Clean-up: Lambda@Edge replicas outlive the distribution by hours, and a replicated function
+ * or version cannot be deleted until they are gone, so both are RETAINED when the stack is
+ * deleted. Delete them by hand once the replicas are gone (a few hours after the distribution):
+ *   aws lambda delete-function --region us-east-1 --function-name <GeoRouterFunctionName output>
+ * (this removes every version). If it still says "replicated function", wait and retry.
+ */
+export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
+  public readonly function: lambdaNodejs.NodejsFunction;
+  /** The numbered version CloudFront runs (Lambda@Edge refuses $LATEST and aliases). */
+  public readonly version: lambda.IVersion;
+  public readonly cachePolicy: cloudfront.CachePolicy;
+  public readonly adsBehavior: AdsBehaviorOptions;
+
+  constructor(scope: Construct, id: string, props: LambdaEdgeGeoRouterProps = {}) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region) || region !== 'us-east-1') {
+      throw new Error(
+        `LambdaEdgeGeoRouter: the stack region is ${Token.isUnresolved(region) ? 'not set' : region}; ` +
+          'Lambda@Edge functions must be created in us-east-1, so pin the stack with env: { region: "us-east-1" }',
+      );
+    }
+
+    this.function = new lambdaNodejs.NodejsFunction(this, 'Function', {
+      description: 'Geo router (Lambda@Edge, origin request): rewrites /ads/<path> to /ads/<variant>/<path> by viewer country',
+      entry: GEO_ROUTER_ENTRY,
+      handler: 'handler',
+      // Lambda@Edge restrictions (CloudFront Developer Guide, "Restrictions on Lambda@Edge"):
+      // no arm64, environment variables, layers, VPC or provisioned concurrency.
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.X86_64,
+      // Routing is a table lookup taking microseconds: the smallest size is plenty, and a
+      // short timeout bounds what a stuck invocation costs (origin-request allows up to 30 s).
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+      bundling: {
+        // Local esbuild (a devDependency) bundles the handler and inlines routes.json; never
+        // Docker. Lambda@Edge has a 1 MB package limit for viewer triggers and 50 MB for
+        // origin ones: the bundle is a few KB.
+        forceDockerBundling: false,
+        minify: true,
+        target: 'node22',
+      },
+      // A function with replicas at the edge cannot be deleted with the stack: see the class doc.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
+    });
+    this.function.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.version = this.function.currentVersion;
+    encryptDirectInvocationLogs(this.function);
+    acknowledgeEdgeFunctionFindings(this.function);
+
+    this.cachePolicy = new cloudfront.CachePolicy(this, 'CachePolicy', {
+      comment: 'Geo-routed ads (Lambda@Edge at origin request): one cache entry per object and viewer country',
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList(VIEWER_COUNTRY_HEADER),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+      minTtl: Duration.seconds(1),
+      defaultTtl: props.defaultTtl ?? Duration.days(1),
+      maxTtl: Duration.days(365),
+    });
+
+    this.adsBehavior = {
+      cachePolicy: this.cachePolicy,
+      edgeLambdas: [{ functionVersion: this.version, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST }],
+    };
+  }
+}
+
+/**
+ * The log group aws-cdk-lib creates for the function (`/aws/lambda/<name>`, us-east-1) only
+ * receives direct invocations such as console tests: edge executions log to
+ * `/aws/lambda/us-east-1.<name>` in the region nearest the edge location, created by
+ * Lambda@Edge itself, outside this stack. This one is still encrypted with the stack's log key
+ * like every other log group of the stack. The `logGroup` prop is not used instead: it would
+ * add a LoggingConfig, and Lambda@Edge documents only its own per-region log group naming.
+ */
+function encryptDirectInvocationLogs(fn: lambdaNodejs.NodejsFunction): void {
+  const logGroup = fn.node.tryFindChild('LogGroup');
+  if (!(logGroup instanceof logs.LogGroup)) return;
+  (logGroup.node.defaultChild as logs.CfnLogGroup).kmsKeyId = logEncryptionKey(fn).keyArn;
+  // Goes with the stack like the key that encrypts it; a retained group would outlive its key.
+  logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
+}
+
+function acknowledgeEdgeFunctionFindings(fn: lambdaNodejs.NodejsFunction): void {
+  Validations.of(cfnResourceOf(fn)).acknowledge({
+    id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+    reason: 'Lambda@Edge functions cannot be attached to a VPC (CloudFront replicates them to every region); it reaches nothing but the request it is given.',
+  });
+  Validations.of(cfnResourceOf(fn)).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-L1',
+    reason:
+      'nodejs22.x is the runtime this project pins (DESIGN.md), on the Lambda@Edge runtime list and supported by Lambda until ' +
+      '2027-04-30. Move to nodejs24.x deliberately, after the edge parity tests have run on it: a runtime change republishes to every edge.',
+  });
+  if (fn.role !== undefined) {
+    Validations.of(cfnResourceOf(fn.role)).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'Only CloudWatch Logs writes. Lambda@Edge creates /aws/lambda/us-east-1.<name> in whichever region serves the request, ' +
+        'so the log permissions cannot be scoped to one region or log group known at synth time; the function needs nothing else.',
+    });
+  }
+}

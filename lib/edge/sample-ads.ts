@@ -1,0 +1,68 @@
+import type { RouteVariants } from './edge-sources';
+
+/** The one ad every variant carries; viewers request it as `/ads/banner.svg`. */
+export const SAMPLE_AD_FILE = 'banner.svg';
+
+/** The path a viewer requests; the edge function rewrites it to `/ads/<variant>/banner.svg`. */
+export const SAMPLE_AD_REQUEST_PATH = `/ads/${SAMPLE_AD_FILE}`;
+
+/** The page served at `/`: it shows the viewer's banner, so a browser is enough to try the stack. */
+export const INDEX_PAGE_KEY = 'index.html';
+
+/** One object of the sample content: its S3 key and body. */
+export interface SampleObject {
+  readonly key: string;
+  readonly body: string;
+}
+
+/**
+ * The sample content, generated from routes.json at synth time so a new variant gets its
+ * banner without anyone drawing one: `ads/<variant>/banner.svg` for every variant (the default
+ * included) and the landing page.
+ */
+export function sampleObjects(routes: RouteVariants): SampleObject[] {
+  return [
+    ...routes.variants.map((variant) => ({
+      key: `ads/${variant}/${SAMPLE_AD_FILE}`,
+      body: bannerSvg(variant, variant === routes.defaultVariant),
+    })),
+    { key: INDEX_PAGE_KEY, body: indexPage() },
+  ];
+}
+
+function bannerSvg(variant: string, isDefault: boolean): string {
+  const label = isDefault ? `${variant} (default)` : variant;
+  return [
+    '<svg xmlns="http://www.w3.org/2000/svg" width="728" height="90" viewBox="0 0 728 90" role="img">',
+    `  <title>Sample ad: ${escapeXml(label)}</title>`,
+    `  <rect width="728" height="90" fill="hsl(${hueOf(variant)}, 60%, 40%)"/>`,
+    `  <text x="364" y="55" font-family="sans-serif" font-size="32" fill="#fff" text-anchor="middle">${escapeXml(label)}</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+function indexPage(): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<meta charset="utf-8">',
+    '<title>Geo-routed ads</title>',
+    '<h1>Geo-routed ads</h1>',
+    `<p>The banner below is <code>${SAMPLE_AD_REQUEST_PATH}</code>. The edge function picks its variant from the`,
+    'country CloudFront derives from your IP address; from another country you would see another variant.</p>',
+    `<img src="${SAMPLE_AD_REQUEST_PATH}" alt="sample ad for your country" width="728" height="90">`,
+    '',
+  ].join('\n');
+}
+
+/** A stable colour per variant, so variants are told apart at a glance. */
+function hueOf(variant: string): number {
+  let hash = 0;
+  for (const char of variant) hash = (hash * 31 + char.charCodeAt(0)) % 360;
+  return hash;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
