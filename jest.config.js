@@ -1,3 +1,4 @@
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // Node 22 notice of the AWS SDK: noise in test output
 /**
  * Transpile-only TypeScript through SWC: type checking runs once in `npm test` (tsc --noEmit),
  * so each test file costs only its own work, not a full type check.

@@ -1,0 +1,56 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * A mistake in how the tool was called (unknown flag, malformed value). Its message is one line
+ * for the person at the terminal; the runner adds no stack trace.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Flags every tool takes: where to call AWS, as whom, and how much to say about failures. */
+export const COMMON_OPTIONS = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  debug: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  'iam-policy': { type: 'boolean', default: false },
+} as const satisfies OptionsConfig;
+
+/** Help lines for COMMON_OPTIONS, appended to each tool's own help so they never drift apart. */
+export const COMMON_HELP = `Common options:
+  --region NAME        AWS region (default: AWS_REGION, or the region of the AWS config profile)
+  --profile NAME       profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE, or "default")
+  --iam-policy         print the minimal IAM policy this tool needs, and exit
+  --debug              on failure, print the full error with its stack trace
+  -h, --help           print this help, and exit`;
+
+interface ToolArgsConfig<T extends OptionsConfig> {
+  args: string[];
+  options: typeof COMMON_OPTIONS & T;
+  strict: true;
+  allowPositionals: false;
+}
+
+/** The parsed flags, typed from the option declarations (`string` flags may be undefined). */
+export type ToolArgs<T extends OptionsConfig> = ReturnType<typeof parseArgs<ToolArgsConfig<T>>>['values'];
+
+/**
+ * Parses `argv` strictly (unknown flags and positionals are usage errors) with the common flags
+ * plus the tool's own.
+ */
+export function parseToolArgs<const T extends OptionsConfig>(argv: string[], toolOptions: T): ToolArgs<T> {
+  try {
+    const config: ToolArgsConfig<T> = { args: argv, options: { ...COMMON_OPTIONS, ...toolOptions }, strict: true, allowPositionals: false };
+    return parseArgs(config).values;
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  }
+}
+
+/** `a,b c` -> `['a', 'b', 'c']`: lists on the command line may use commas, spaces or both. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(/[\s,]+/).filter((item) => item !== '');
+}
