@@ -3,11 +3,13 @@ import { AppConfig, loadConfig, regionOfAvailabilityZone } from './config';
 import { EdgeStack } from './edge/edge-stack';
 import { HpcClusterStack } from './hpc/hpc-cluster-stack';
 import { addPolicyGates } from './shared/policy-gates';
+import { WorkerFleetStack } from './workers/worker-fleet-stack';
 
 /** The stacks of the app, for tests and tools that need more than the cloud assembly. */
 export interface DistributedComputeStacks {
   readonly config: AppConfig;
   readonly hpc: HpcClusterStack;
+  readonly workers: WorkerFleetStack;
   readonly edge: EdgeStack;
 }
 
@@ -27,6 +29,11 @@ export function buildApp(app: App): DistributedComputeStacks {
     env: config.hpc.availabilityZone ? { region: regionOfAvailabilityZone(config.hpc.availabilityZone) } : undefined,
   });
 
+  const workers = new WorkerFleetStack(app, 'WorkerFleetStack', {
+    description: 'Loosely coupled worker fleet: S3 -> SNS -> SQS (+ DLQ) -> thumbnail workers, scaled on backlog',
+    workers: config.workers,
+  });
+
   const edge = new EdgeStack(app, 'EdgeStack', {
     description: 'Edge processing: CloudFront geo-routing to per-country variants in a private S3 bucket',
     edge: config.edge,
@@ -34,5 +41,5 @@ export function buildApp(app: App): DistributedComputeStacks {
     env: { region: 'us-east-1' },
   });
 
-  return { config, hpc, edge };
+  return { config, hpc, workers, edge };
 }

@@ -11,6 +11,7 @@ export { ConfigError } from './shared/context-values';
  */
 export interface AppConfig {
   readonly hpc: HpcConfig;
+  readonly workers: WorkersConfig;
   readonly edge: EdgeConfig;
 }
 
@@ -46,7 +47,7 @@ const INSTANCE_TYPE_NAME = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 /** Reads and validates every key. Throws a ConfigError on the first bad value. */
 export function loadConfig(read: ContextReader): AppConfig {
-  return { hpc: loadHpcConfig(read), edge: loadEdgeConfig(read) };
+  return { hpc: loadHpcConfig(read), workers: loadWorkersConfig(read), edge: loadEdgeConfig(read) };
 }
 
 function loadHpcConfig(read: ContextReader): HpcConfig {
@@ -107,6 +108,87 @@ function parseAvailabilityZone(raw: unknown): string | undefined {
 /** The region an AZ name belongs to: `us-east-1a` -> `us-east-1`. */
 export function regionOfAvailabilityZone(availabilityZone: string): string {
   return availabilityZone.slice(0, -1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// workers.*: the loosely coupled worker fleet
+
+export const WORKER_COMPUTE_BACKENDS = ['lambda', 'fargate', 'ec2'] as const;
+/** Where the thumbnail workers run. */
+export type WorkerCompute = (typeof WORKER_COMPUTE_BACKENDS)[number];
+
+export interface WorkersConfig {
+  readonly compute: WorkerCompute;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** The longest a message should wait: the backlog target and the oldest-message alarm derive from it. */
+  readonly maxLatencySeconds: number;
+  /** How long one job takes on average: with maxLatencySeconds it gives the backlog each worker may hold. */
+  readonly avgProcessingSeconds: number;
+  /** The most one job may take; the queue's visibility timeout derives from it. */
+  readonly jobTimeoutSeconds: number;
+  /** The most workers at once: Lambda maximum concurrency, or Fargate tasks / EC2 instances. */
+  readonly maxWorkers: number;
+  /** Fargate only: the percentage of tasks on Fargate Spot. */
+  readonly fargateSpotPercent: number;
+  /** EC2 only: the Spot instance types the group may launch (several, for capacity). */
+  readonly ec2InstanceTypes: string[];
+}
+
+/** Lambda's maximum function timeout is 900 s; the poller backends share the same bound. */
+export const WORKER_JOB_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
+
+function loadWorkersConfig(read: ContextReader): WorkersConfig {
+  const jobTimeoutSeconds =
+    parseInteger('workers.jobTimeoutSeconds', read('workers.jobTimeoutSeconds'), {
+      ...WORKER_JOB_TIMEOUT_SECONDS,
+      why: "Lambda's maximum function timeout",
+    }) ?? 60;
+  const maxLatencySeconds =
+    parseInteger('workers.maxLatencySeconds', read('workers.maxLatencySeconds'), {
+      min: 1,
+      max: 86_400,
+      why: 'one second to one day',
+    }) ?? 300;
+  const avgProcessingSeconds =
+    parseInteger('workers.avgProcessingSeconds', read('workers.avgProcessingSeconds'), {
+      min: 1,
+      max: jobTimeoutSeconds,
+      why: 'an average job cannot take longer than workers.jobTimeoutSeconds',
+    }) ?? 2;
+  if (avgProcessingSeconds > maxLatencySeconds) {
+    throw new ConfigError(
+      'workers.avgProcessingSeconds',
+      avgProcessingSeconds,
+      `must not exceed workers.maxLatencySeconds (${maxLatencySeconds}): one job alone would already miss the latency goal`,
+    );
+  }
+  const ec2InstanceTypes = listItems(read('workers.ec2InstanceTypes')) ?? ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'];
+  for (const instanceType of ec2InstanceTypes) {
+    if (!INSTANCE_TYPE_NAME.test(instanceType)) {
+      throw new ConfigError('workers.ec2InstanceTypes', read('workers.ec2InstanceTypes'), `${instanceType} is not an EC2 instance type name`);
+    }
+  }
+  if (ec2InstanceTypes.length < 2) {
+    throw new ConfigError(
+      'workers.ec2InstanceTypes',
+      read('workers.ec2InstanceTypes'),
+      'list at least two instance types: Spot capacity comes from several pools, and one type is one pool',
+    );
+  }
+
+  return {
+    compute: parseChoice('workers.compute', read('workers.compute'), WORKER_COMPUTE_BACKENDS, 'lambda'),
+    maxReceiveCount:
+      parseInteger('workers.maxReceiveCount', read('workers.maxReceiveCount'), { min: 1, max: 1000, why: "SQS's redrive policy range" }) ?? 5,
+    maxLatencySeconds,
+    avgProcessingSeconds,
+    jobTimeoutSeconds,
+    maxWorkers: parseInteger('workers.maxWorkers', read('workers.maxWorkers'), { min: 2, max: 1000, why: 'Lambda maximum concurrency for SQS is 2 to 1000' }) ?? 10,
+    fargateSpotPercent:
+      parseInteger('workers.fargateSpotPercent', read('workers.fargateSpotPercent'), { min: 0, max: 100, why: 'a percentage' }) ?? 50,
+    ec2InstanceTypes,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -141,3 +141,39 @@ describe('edge.*', () => {
     expect(configError({ 'edge.priceClass': 'cheap' }).message).toContain('must be one of PriceClass_100, PriceClass_200, PriceClass_All');
   });
 });
+
+describe('workers.*', () => {
+  test('defaults: Lambda, 5 receives, 300 s latency goal at 2 s per job, 60 s job timeout, 10 workers', () => {
+    expect(load().workers).toEqual({
+      compute: 'lambda',
+      maxReceiveCount: 5,
+      maxLatencySeconds: 300,
+      avgProcessingSeconds: 2,
+      jobTimeoutSeconds: 60,
+      maxWorkers: 10,
+      fargateSpotPercent: 50,
+      ec2InstanceTypes: ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'],
+    });
+  });
+
+  test('instance types from the command line or a cdk.json list', () => {
+    expect(load({ 'workers.ec2InstanceTypes': 'c7g.large,m7g.large' }).workers.ec2InstanceTypes).toEqual(['c7g.large', 'm7g.large']);
+    expect(load({ 'workers.ec2InstanceTypes': ['c7g.large', 'm7g.large'] }).workers.ec2InstanceTypes).toEqual(['c7g.large', 'm7g.large']);
+  });
+
+  test.each([
+    [{ 'workers.compute': 'k8s' }, 'workers.compute', /must be one of lambda, fargate, ec2/],
+    [{ 'workers.maxReceiveCount': '0' }, 'workers.maxReceiveCount', /from 1 to 1000 \(SQS's redrive policy range\)/],
+    [{ 'workers.jobTimeoutSeconds': '901' }, 'workers.jobTimeoutSeconds', /from 1 to 900 \(Lambda's maximum function timeout\)/],
+    [{ 'workers.avgProcessingSeconds': '90' }, 'workers.avgProcessingSeconds', /from 1 to 60 \(an average job cannot take longer than workers.jobTimeoutSeconds\)/],
+    [{ 'workers.maxLatencySeconds': '5', 'workers.avgProcessingSeconds': '10' }, 'workers.avgProcessingSeconds', /must not exceed workers.maxLatencySeconds \(5\)/],
+    [{ 'workers.maxWorkers': '1' }, 'workers.maxWorkers', /from 2 to 1000/],
+    [{ 'workers.fargateSpotPercent': '101' }, 'workers.fargateSpotPercent', /from 0 to 100/],
+    [{ 'workers.ec2InstanceTypes': 'm7g.large' }, 'workers.ec2InstanceTypes', /at least two instance types/],
+    [{ 'workers.ec2InstanceTypes': 'm7g.large,big box' }, 'workers.ec2InstanceTypes', /big is not an EC2 instance type name/],
+  ])('%p is refused, naming %s', (values, key, message) => {
+    const error = configError(values);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+});

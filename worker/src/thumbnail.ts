@@ -1,0 +1,40 @@
+import { Jimp } from 'jimp';
+
+/** Default longest edge of a thumbnail, in pixels. */
+export const DEFAULT_MAX_EDGE_PX = 256;
+
+/** The object's bytes are not an image format the worker can decode. Retrying will not help. */
+export class NotAnImageError extends Error {
+  override readonly name = 'NotAnImageError';
+}
+
+/** A thumbnail encoded as PNG, with its size. */
+export interface Thumbnail {
+  readonly png: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Decodes an image (PNG, JPEG, GIF, BMP, TIFF) and returns a PNG no larger than `maxEdgePx` on its
+ * longest edge, keeping the aspect ratio. Smaller images keep their size: upscaling would only
+ * make a blurrier, bigger file. PNG is lossless and its encoding deterministic, so re-running the
+ * job on the same input writes byte-identical output.
+ *
+ * jimp is pure JavaScript, which is why the same bundle runs on Lambda, Fargate and EC2 with no
+ * native build step.
+ * @throws NotAnImageError when the bytes cannot be decoded.
+ */
+export async function renderThumbnail(source: Uint8Array, maxEdgePx: number = DEFAULT_MAX_EDGE_PX): Promise<Thumbnail> {
+  let image: Awaited<ReturnType<typeof Jimp.read>>;
+  try {
+    image = await Jimp.read(Buffer.from(source.buffer, source.byteOffset, source.byteLength));
+  } catch (error) {
+    throw new NotAnImageError(`cannot decode image: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (image.width > maxEdgePx || image.height > maxEdgePx) {
+    image.scaleToFit({ w: maxEdgePx, h: maxEdgePx });
+  }
+  const png = await image.getBuffer('image/png');
+  return { png, width: image.width, height: image.height };
+}
