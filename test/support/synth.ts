@@ -31,6 +31,8 @@ export interface SynthesizedApp {
  * failing is caught too.
  */
 export function synthesize(context: Record<string, unknown> = {}): SynthesizedApp {
+  // npm run bench counts the syntheses of a test run through this file.
+  if (process.env.SYNTH_COUNT_FILE) fs.appendFileSync(process.env.SYNTH_COUNT_FILE, `${JSON.stringify(context)}\n`);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
   const stacks = buildApp(app);
@@ -56,4 +58,24 @@ export function onlyResource(template: Template, type: string): { Properties: Re
   const found = Object.values(resourcesOfType(template, type));
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0];
+}
+
+/** An acknowledgement as cdk-nag writes it into a resource's template metadata. */
+export interface WrittenAcknowledgement {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** The acknowledgements written to one resource, or to every resource of the template. */
+export function acknowledgementsIn(template: Template, logicalId?: string): WrittenAcknowledgement[] {
+  const resources = template.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: WrittenAcknowledgement[] } } }>;
+  const selected = logicalId === undefined ? Object.values(resources) : [resources[logicalId]];
+  return selected.flatMap((resource) => resource?.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+}
+
+/** The audit trail ships with the template: there is one, and every entry says why. */
+export function expectEveryAcknowledgementToGiveAReason(template: Template): void {
+  const acknowledgements = acknowledgementsIn(template);
+  expect(acknowledgements.length).toBeGreaterThan(0);
+  for (const acknowledgement of acknowledgements) expect(acknowledgement.reason).toMatch(/\w{4,}.*\w{4,}/);
 }

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { onlyResource, resourcesOfType, SynthesizedApp } from '../../support/synth';
+import { expectEveryAcknowledgementToGiveAReason, onlyResource, resourcesOfType, SynthesizedApp } from '../../support/synth';
 
 /** The logical id of the one resource of `type` whose id starts with `prefix`. */
 export function logicalIdOf(template: Template, type: string, prefix: string): string {
@@ -33,11 +33,7 @@ export function describeSharedPipeline(name: string, get: () => { app: Synthesiz
     });
 
     test('every acknowledgement written to the template carries a reason', () => {
-      const suppressions = Object.values(template.toJSON().Resources as Record<string, any>).flatMap(
-        (resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? [],
-      );
-      expect(suppressions.length).toBeGreaterThan(0);
-      for (const suppression of suppressions) expect(suppression.reason).toMatch(/\w{4,}.*\w{4,}/);
+      expectEveryAcknowledgementToGiveAReason(template);
     });
 
     test(`work queue: redrive to the dead-letter queue after ${expected.maxReceiveCount} receives`, () => {
