@@ -20,6 +20,7 @@ import { handler as lambdaEdgeHandler } from '../lambda-edge/geo-router/index';
 import routes from '../lambda-edge/geo-router/routes.json';
 import { routeRequest } from '../lambda-edge/geo-router/routing';
 import { originRequestEvent, type RequestSpec, viewerRequestEvent } from '../test/edge/fixtures/cloudfront-events';
+import { median, runMain } from './support/stats';
 
 /** CloudFront Functions' maximum function size. */
 export const CLOUDFRONT_FUNCTION_LIMIT_BYTES = 10_240;
@@ -207,17 +208,6 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 if (require.main === module) {
-  runEdgeBenchmark()
-    .then((figures) => console.log(formatEdgeBenchTable(figures)))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
+  runMain(() => runEdgeBenchmark(), formatEdgeBenchTable);
 }

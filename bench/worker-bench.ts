@@ -24,6 +24,7 @@ import { Writable } from 'node:stream';
 import { jsonLineWriter } from '../worker/src/json-lines';
 import type { PollerConfig } from '../worker/src/poller-config';
 import { startThumbnailPoller } from '../worker/src/thumbnail-poller';
+import { median, runMain } from './support/stats';
 
 const REPRODUCE_COMMAND = 'npm run bench:worker';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -182,17 +183,6 @@ async function drainWithPoller(sqs: SQSClient, s3: S3Client, queueUrl: string, c
   await poller.stop();
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 if (require.main === module) {
-  runWorkerBenchmark()
-    .then((figures) => console.log(formatWorkerBenchTable(figures)))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
+  runMain(() => runWorkerBenchmark(), formatWorkerBenchTable);
 }

@@ -17,6 +17,26 @@ export const ROUTES_JSON_PATH = path.join(LAMBDA_EDGE_DIR, 'geo-router', 'routes
 export const CF_FUNCTION_PATH = path.join(LAMBDA_EDGE_DIR, 'cf-function', 'geo-router.js');
 
 /**
+ * The runtime files an edge stack is built from. The shipped set is the default; a benchmark or
+ * a test can build the same stack from another routing table by pointing at generated copies.
+ */
+export interface EdgeRuntimeSources {
+  /** The routing table: which variants exist (sample content is drawn for each). */
+  readonly routesFile: string;
+  /** The Lambda@Edge handler; esbuild inlines the routes.json that sits beside it. */
+  readonly lambdaEdgeEntry: string;
+  /** The CloudFront Function, with its generated copy of the same table. */
+  readonly cloudFrontFunctionFile: string;
+}
+
+/** The files in lambda-edge/, as shipped. */
+export const SHIPPED_EDGE_SOURCES: EdgeRuntimeSources = {
+  routesFile: ROUTES_JSON_PATH,
+  lambdaEdgeEntry: GEO_ROUTER_ENTRY,
+  cloudFrontFunctionFile: CF_FUNCTION_PATH,
+};
+
+/**
  * Variant names become S3 key segments (`ads/<variant>/...`), so the infrastructure holds them
  * to the same conservative alphabet as the runtime does.
  */

@@ -4,6 +4,7 @@ import type { EdgeConfig } from '../config';
 import { AccessLogBucket } from './access-log-bucket';
 import { CloudFrontFunctionGeoRouter } from './cloudfront-function-geo-router';
 import { ContentBucket } from './content-bucket';
+import { EdgeRuntimeSources, readRouteVariants, SHIPPED_EDGE_SOURCES } from './edge-sources';
 import { GeoDistribution } from './geo-distribution';
 import { GeoRouter, VIEWER_COUNTRY_HEADER } from './geo-router';
 import { LambdaEdgeGeoRouter } from './lambda-edge-geo-router';
@@ -12,6 +13,11 @@ import { SAMPLE_AD_REQUEST_PATH } from './sample-ads';
 
 export interface EdgeStackProps extends StackProps {
   readonly edge: EdgeConfig;
+  /**
+   * The runtime files the stack is built from.
+   * @default SHIPPED_EDGE_SOURCES (routes.json, the Lambda@Edge handler and the CloudFront Function in lambda-edge/)
+   */
+  readonly sources?: EdgeRuntimeSources;
 }
 
 /**
@@ -29,11 +35,14 @@ export class EdgeStack extends Stack {
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
     const { edge } = props;
+    const sources = props.sources ?? SHIPPED_EDGE_SOURCES;
 
     this.logBucket = new AccessLogBucket(this, 'AccessLogs');
-    this.contentBucket = new ContentBucket(this, 'Content', { accessLogBucket: this.logBucket.bucket });
+    this.contentBucket = new ContentBucket(this, 'Ads', { accessLogBucket: this.logBucket.bucket });
     this.router =
-      edge.mode === 'lambda-edge' ? new LambdaEdgeGeoRouter(this, 'GeoRouter') : new CloudFrontFunctionGeoRouter(this, 'GeoRouter');
+      edge.mode === 'lambda-edge'
+        ? new LambdaEdgeGeoRouter(this, 'GeoRouter', { entry: sources.lambdaEdgeEntry })
+        : new CloudFrontFunctionGeoRouter(this, 'GeoRouter', { filePath: sources.cloudFrontFunctionFile });
     this.distribution = new GeoDistribution(this, 'Cdn', {
       contentBucket: this.contentBucket.bucket,
       logBucket: this.logBucket.bucket,
@@ -45,6 +54,7 @@ export class EdgeStack extends Stack {
     this.sampleContent = new SampleContent(this, 'SampleContent', {
       bucket: this.contentBucket.bucket,
       distribution: this.distribution.distribution,
+      routes: readRouteVariants(sources.routesFile),
     });
     this.addOutputs(edge);
   }

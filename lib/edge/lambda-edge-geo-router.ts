@@ -11,6 +11,11 @@ import { AdsBehaviorOptions, GeoRouter, VIEWER_COUNTRY_HEADER } from './geo-rout
 
 export interface LambdaEdgeGeoRouterProps {
   /**
+   * The handler to bundle (its routes.json is inlined by esbuild).
+   * @default GEO_ROUTER_ENTRY (lambda-edge/geo-router/index.ts)
+   */
+  readonly entry?: string;
+  /**
    * How long CloudFront keeps an answer for one object and country when the origin sets no
    * Cache-Control.
    * @default Duration.days(1)
@@ -50,7 +55,7 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
 
     this.function = new lambdaNodejs.NodejsFunction(this, 'Function', {
       description: 'Geo router (Lambda@Edge, origin request): rewrites /ads/<path> to /ads/<variant>/<path> by viewer country',
-      entry: GEO_ROUTER_ENTRY,
+      entry: props.entry ?? GEO_ROUTER_ENTRY,
       handler: 'handler',
       // Lambda@Edge restrictions (CloudFront Developer Guide, "Restrictions on Lambda@Edge"):
       // no arm64, environment variables, layers, VPC or provisioned concurrency.

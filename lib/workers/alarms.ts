@@ -50,7 +50,7 @@ export class QueueAlarms extends Construct {
     });
     const notify = new actions.SnsAction(this.topic);
 
-    this.deadLetterQueueNotEmpty = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
+    this.deadLetterQueueNotEmpty = new cloudwatch.Alarm(this, 'DlqNotEmpty', {
       alarmDescription: 'Messages failed every attempt and wait in the dead-letter queue: inspect them, fix the cause, then redrive.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -60,7 +60,7 @@ export class QueueAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.oldestMessageTooOld = new cloudwatch.Alarm(this, 'OldestMessageTooOld', {
+    this.oldestMessageTooOld = new cloudwatch.Alarm(this, 'MessageTooOld', {
       alarmDescription: `The oldest waiting message is older than the latency goal (${props.maxLatency.toSeconds()} s): the fleet is behind or not running.`,
       metric: props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
