@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { awsSettingsFromFlags, checkRegionName, resolvedRegion, type AwsSettings } from '../shared/aws-settings';
 import { COMMON_HELP, parseToolArgs, splitList, UsageError } from '../shared/cli-args';
 import { ActionableError } from '../shared/failure-line';
-import { iamPolicyDocument } from '../shared/iam-policy';
-import { logToStderr, printJson, printText, type Log } from '../shared/output';
+import { answerInfoFlags } from '../shared/info-flags';
+import { logToStderr, printText, type Log } from '../shared/output';
 import { runCli } from '../shared/run-cli';
 import { buildEfaCatalog, type RegionAnswer } from './build-catalog';
 import { CATALOG_PATH, describeCatalogDifferences, formatCatalog } from './catalog-file';
@@ -43,14 +43,7 @@ export async function efaCatalogMain(argv: string[], deps: EfaCatalogDeps = defa
     check: { type: 'boolean', default: false },
     output: { type: 'string' },
   });
-  if (flags.help) {
-    printText(HELP);
-    return 0;
-  }
-  if (flags['iam-policy']) {
-    printJson(iamPolicyDocument(REQUIRED_IAM_ACTIONS));
-    return 0;
-  }
+  if (answerInfoFlags(flags, { help: HELP, iamActions: REQUIRED_IAM_ACTIONS })) return 0;
   if (flags.region !== undefined && flags.regions !== undefined) {
     throw new UsageError('pass --regions (a list) or --region (one), not both (see --help)');
   }

@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { loadConfig, regionOfAvailabilityZone } from '../../lib/config';
 import { awsSettingsFromFlags, resolvedRegion, type AwsSettings } from '../shared/aws-settings';
 import { COMMON_HELP, parseToolArgs } from '../shared/cli-args';
-import { iamPolicyDocument } from '../shared/iam-policy';
+import { answerInfoFlags } from '../shared/info-flags';
 import { logToStderr, printJson, printText, type Log } from '../shared/output';
 import { runCli } from '../shared/run-cli';
 import { APP_DIR, readCdkContext } from './cdk-context';
@@ -46,14 +46,7 @@ export async function preflightMain(argv: string[], deps: PreflightDeps = defaul
     'placement-group': { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  if (flags.help) {
-    printText(HELP);
-    return 0;
-  }
-  if (flags['iam-policy']) {
-    printJson(iamPolicyDocument(REQUIRED_IAM_ACTIONS));
-    return 0;
-  }
+  if (answerInfoFlags(flags, { help: HELP, iamActions: REQUIRED_IAM_ACTIONS })) return 0;
 
   // Config first: a bad value is reported before anything talks to AWS.
   const { hpc } = loadConfig(readCdkContext(deps.appDir, flags.context ?? []));

@@ -2,7 +2,7 @@ import { ComputeOptimizerClient } from '@aws-sdk/client-compute-optimizer';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { awsSettingsFromFlags, resolvedRegion, type AwsSettings } from '../shared/aws-settings';
 import { COMMON_HELP, parseToolArgs, splitList, UsageError } from '../shared/cli-args';
-import { iamPolicyDocument } from '../shared/iam-policy';
+import { answerInfoFlags } from '../shared/info-flags';
 import { logToStderr, printJson, printText, type Log } from '../shared/output';
 import { runCli } from '../shared/run-cli';
 import { requireActiveEnrollment } from './enrollment';
@@ -44,14 +44,7 @@ const defaultDeps: RightsizeDeps = {
 /** The rightsize CLI: returns the exit code. */
 export async function rightsizeMain(argv: string[], deps: RightsizeDeps = defaultDeps): Promise<number> {
   const flags = parseToolArgs(argv, { stacks: { type: 'string' }, json: { type: 'boolean', default: false } });
-  if (flags.help) {
-    printText(HELP);
-    return 0;
-  }
-  if (flags['iam-policy']) {
-    printJson(iamPolicyDocument([...REQUIRED_IAM_ACTIONS, ...IAM_ACTIONS_CHECKED_BY_COMPUTE_OPTIMIZER]));
-    return 0;
-  }
+  if (answerInfoFlags(flags, { help: HELP, iamActions: [...REQUIRED_IAM_ACTIONS, ...IAM_ACTIONS_CHECKED_BY_COMPUTE_OPTIMIZER] })) return 0;
   const stacks = flags.stacks === undefined ? [...DEFAULT_STACKS] : splitList(flags.stacks);
   if (stacks.length === 0) throw new UsageError('--stacks needs at least one stack name (see --help)');
 
