@@ -45,7 +45,8 @@ run_main_node() {
   log "all nodes registered; point-to-point tests between: $(tr '\n' ' ' < /tmp/pair)"
 
   # One rank on each of two nodes; Open MPI's OFI path with the EFA provider, never TCP.
-  local mpi=(mpirun --allow-run-as-root -np 2 --map-by ppr:1:node --hostfile /tmp/pair
+  # --prefix: the remote Open MPI daemon starts over SSH, whose login PATH is not the image's.
+  local mpi=(mpirun --prefix /opt/amazon/openmpi --allow-run-as-root -np 2 --map-by ppr:1:node --hostfile /tmp/pair
     --mca pml cm --mca mtl ofi -x FI_PROVIDER=efa -x PATH -x LD_LIBRARY_PATH)
   "${mpi[@]}" "${OSU_PT2PT}/osu_latency"
   "${mpi[@]}" "${OSU_PT2PT}/osu_bw"

@@ -66,9 +66,11 @@ export class BatchMultiNodeCluster extends Construct {
     this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'ComputeEnvironment', {
       vpc: props.fabric.vpc,
       vpcSubnets: { subnets: [props.fabric.subnet] },
-      // Security groups sit on each EFA interface of the launch template; Batch would let
-      // groups named here override them, so none are named.
-      securityGroups: [],
+      // The fabric's one group, here too: multi-node parallel containers run in awsvpc mode and
+      // take the compute environment's groups, so MPI's TCP side (and the job's SSH on port
+      // 2222) must be allowed by the same self-referencing group as EFA. Naming none would fall
+      // back to the VPC's default group, whose rules FlowLoggedVpc removes.
+      securityGroups: [props.fabric.securityGroup],
       placementGroup: props.fabric.placementGroup,
       launchTemplate: props.launchTemplate,
       instanceRole,

@@ -112,7 +112,7 @@ describe('launch template', () => {
 });
 
 describe('AWS Batch multi-node parallel', () => {
-  test('managed EC2 compute environment: on demand, from zero vCPUs, one subnet, the placement group', () => {
+  test('managed EC2 compute environment: on demand, from zero vCPUs, one subnet, the placement group, the fabric security group', () => {
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
       Type: 'managed',
       ComputeResources: {
@@ -123,7 +123,7 @@ describe('AWS Batch multi-node parallel', () => {
         Subnets: [{ Ref: Match.stringLikeRegexp('privateSubnet1Subnet') }],
         PlacementGroup: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FabricPlacementGroup'), 'GroupName'] },
         LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^NodeLaunchTemplate') } },
-        SecurityGroupIds: [],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^FabricSecurityGroup'), 'GroupId'] }],
         Ec2Configuration: [{ ImageType: 'ECS_AL2023' }],
       },
     });
