@@ -3,7 +3,7 @@ jest.mock('jimp', () => jest.requireActual('./support/bundled-jimp').loadBundled
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handleThumbnailJob, type ThumbnailJobDeps } from '../../worker/src/thumbnail-job';
-import { decodeImage, generatedJpeg, generatedPng } from './support/images';
+import { decodeImage, generatedJpeg, generatedPng, pngHeader } from './support/images';
 import { getObjectBytes, type LocalAws, listKeys, putObject, s3EventBody, s3TestEventBody, startLocalAws } from './support/local-aws';
 
 const INPUT = 'job-input';
@@ -34,6 +34,16 @@ describe('handleThumbnailJob', () => {
     });
     const written = await getObjectBytes(aws.s3, OUTPUT, 'thumbnails/holiday photos/cat é.jpg.png');
     expect(await decodeImage(written!)).toEqual({ width: 256, height: 192, mime: 'image/png' });
+  });
+
+  it('fails a PNG that declares too many pixels without decoding it, and writes nothing', async () => {
+    const key = 'incoming/bomb.png';
+    await putObject(aws.s3, INPUT, key, pngHeader(10_000, 10_000));
+
+    const outcome = await handleThumbnailJob({ messageId: 'm-bomb', body: s3EventBody(INPUT, key) }, deps);
+
+    expect(outcome).toMatchObject({ outcome: 'failed', errorClass: 'ImageTooLargeError' });
+    expect(await getObjectBytes(aws.s3, OUTPUT, 'thumbnails/bomb.png.png')).toBeUndefined();
   });
 
   it('rewrites the same key with the same bytes when the message is delivered again', async () => {

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseS3EventMessage } from './s3-event';
+import { assertDownloadable } from './image-limits';
 import { thumbnailKeyFor } from './output-key';
 import { DEFAULT_MAX_EDGE_PX, renderThumbnail } from './thumbnail';
 
@@ -111,6 +112,13 @@ async function writeThumbnail(messageId: string, bucket: string, inputKey: strin
   const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: inputKey }));
   if (!object.Body) {
     throw new Error(`GetObject returned no body for s3://${bucket}/${inputKey}`);
+  }
+  try {
+    assertDownloadable(object.ContentLength, `s3://${bucket}/${inputKey}`);
+  } catch (error) {
+    // Release the connection without reading the body.
+    (object.Body as { destroy?: () => void }).destroy?.();
+    throw error;
   }
   const thumbnail = await renderThumbnail(await object.Body.transformToByteArray(), deps.config.maxEdgePx ?? DEFAULT_MAX_EDGE_PX);
   await deps.beforeWrite?.({ messageId, inputKey, outputKey });

@@ -1,4 +1,5 @@
 import { Jimp } from 'jimp';
+import { assertDecodable } from './image-limits';
 
 /** Default longest edge of a thumbnail, in pixels. */
 export const DEFAULT_MAX_EDGE_PX = 256;
@@ -24,8 +25,10 @@ export interface Thumbnail {
  * jimp is pure JavaScript, which is why the same bundle runs on Lambda, Fargate and EC2 with no
  * native build step.
  * @throws NotAnImageError when the bytes cannot be decoded.
+ * @throws ImageTooLargeError when a PNG declares more pixels than the job decodes.
  */
 export async function renderThumbnail(source: Uint8Array, maxEdgePx: number = DEFAULT_MAX_EDGE_PX): Promise<Thumbnail> {
+  assertDecodable(source);
   let image: Awaited<ReturnType<typeof Jimp.read>>;
   try {
     image = await Jimp.read(Buffer.from(source.buffer, source.byteOffset, source.byteLength));

@@ -27,3 +27,13 @@ async function gradient(width: number, height: number, seed: number): Promise<In
   });
   return image;
 }
+
+/** The first 24 bytes of a PNG: signature, then the IHDR chunk's length, type, width and height. */
+export function pngHeader(width: number, height: number): Uint8Array {
+  const bytes = new Uint8Array(33);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  return bytes;
+}
