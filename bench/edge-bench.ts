@@ -146,7 +146,8 @@ function buildRequestMix(count: number): RequestSpec[] {
       const code = pick(listed);
       return { uri: `/ads/${pick(campaigns)}/${pick(assets)}`, countryValues: [random() < 0.2 ? code.toLowerCase() : code], querystring };
     }
-    if (roll < 0.7) return { uri: `/ads/${pick(campaigns)}/${pick(assets)}`, countryValues: pick([undefined, ['FR'], ['XX'], ['']]), querystring };
+    if (roll < 0.7)
+      return { uri: `/ads/${pick(campaigns)}/${pick(assets)}`, countryValues: pick([undefined, ['FR'], ['XX'], ['']]), querystring };
     if (roll < 0.85) return { uri: pick(otherPaths), countryValues: [pick(listed)], querystring };
     return { uri: pick(hostilePaths), countryValues: [pick(listed)], querystring };
   });

@@ -40,8 +40,10 @@ export function runTemplateGrowth(nodeCounts = [2, 16, 256, 1024], countryCounts
     const edge = (mode: string) =>
       countryCounts.map((countries) => {
         const sources = edgeSourcesFor(syntheticRoutes(countries));
-        return measure(`${countries} countries`, (app) =>
-          new EdgeStack(app, 'EdgeStack', { edge: configWith(app, { 'edge.mode': mode }).edge, sources, env: { region: 'us-east-1' } }),
+        return measure(
+          `${countries} countries`,
+          (app) =>
+            new EdgeStack(app, 'EdgeStack', { edge: configWith(app, { 'edge.mode': mode }).edge, sources, env: { region: 'us-east-1' } }),
         );
       });
     return { hpc, edgeLambdaEdge: edge('lambda-edge'), edgeCloudFrontFunction: edge('cloudfront-function') };

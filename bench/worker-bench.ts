@@ -16,7 +16,13 @@
  * how much of the gap that timer alone explains. Not part of `npm test`.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import type { Server } from 'node:http';
 import * as os from 'node:os';
@@ -28,7 +34,12 @@ import { median, runMain } from './support/stats';
 
 const REPRODUCE_COMMAND = 'npm run bench:worker';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
-const TEST_EVENT_BODY = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2025-01-01T00:00:00.000Z', Bucket: 'bench-input' });
+const TEST_EVENT_BODY = JSON.stringify({
+  Service: 'Amazon S3',
+  Event: 's3:TestEvent',
+  Time: '2025-01-01T00:00:00.000Z',
+  Bucket: 'bench-input',
+});
 
 /** How much work one benchmark does. */
 export interface WorkerBenchOptions {
@@ -142,11 +153,16 @@ async function filledQueue(sqs: SQSClient, name: string, count: number): Promise
 
 /** The baseline: the least a consumer can do per batch; `yieldToTimer` adds sqs-consumer's pause. */
 async function drainWithBareLoop(sqs: SQSClient, queueUrl: string, count: number, yieldToTimer: boolean): Promise<void> {
-  for (let deleted = 0; deleted < count; ) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20, VisibilityTimeout: 60 }));
+  for (let deleted = 0; deleted < count;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20, VisibilityTimeout: 60 }),
+    );
     if (Messages.length === 0) continue;
     await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
     );
     deleted += Messages.length;
     if (yieldToTimer) await new Promise((resolve) => setTimeout(resolve, 0));

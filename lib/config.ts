@@ -102,7 +102,12 @@ function parseAvailabilityZone(raw: unknown): string | undefined {
       `name exactly one Availability Zone, not ${zones.length}: a cluster placement group and its EFA traffic never leave one AZ`,
     );
   }
-  return parseText('hpc.availabilityZone', raw, AZ_NAME, 'one Availability Zone name such as us-east-1a (leave it unset for the region\'s first AZ)');
+  return parseText(
+    'hpc.availabilityZone',
+    raw,
+    AZ_NAME,
+    "one Availability Zone name such as us-east-1a (leave it unset for the region's first AZ)",
+  );
 }
 
 /** The region an AZ name belongs to: `us-east-1a` -> `us-east-1`. */
@@ -166,7 +171,11 @@ function loadWorkersConfig(read: ContextReader): WorkersConfig {
   const ec2InstanceTypes = listItems(read('workers.ec2InstanceTypes')) ?? ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'];
   for (const instanceType of ec2InstanceTypes) {
     if (!INSTANCE_TYPE_NAME.test(instanceType)) {
-      throw new ConfigError('workers.ec2InstanceTypes', read('workers.ec2InstanceTypes'), `${instanceType} is not an EC2 instance type name`);
+      throw new ConfigError(
+        'workers.ec2InstanceTypes',
+        read('workers.ec2InstanceTypes'),
+        `${instanceType} is not an EC2 instance type name`,
+      );
     }
   }
   if (ec2InstanceTypes.length < 2) {
@@ -180,11 +189,17 @@ function loadWorkersConfig(read: ContextReader): WorkersConfig {
   return {
     compute: parseChoice('workers.compute', read('workers.compute'), WORKER_COMPUTE_BACKENDS, 'lambda'),
     maxReceiveCount:
-      parseInteger('workers.maxReceiveCount', read('workers.maxReceiveCount'), { min: 1, max: 1000, why: "SQS's redrive policy range" }) ?? 5,
+      parseInteger('workers.maxReceiveCount', read('workers.maxReceiveCount'), { min: 1, max: 1000, why: "SQS's redrive policy range" }) ??
+      5,
     maxLatencySeconds,
     avgProcessingSeconds,
     jobTimeoutSeconds,
-    maxWorkers: parseInteger('workers.maxWorkers', read('workers.maxWorkers'), { min: 2, max: 1000, why: 'Lambda maximum concurrency for SQS is 2 to 1000' }) ?? 10,
+    maxWorkers:
+      parseInteger('workers.maxWorkers', read('workers.maxWorkers'), {
+        min: 2,
+        max: 1000,
+        why: 'Lambda maximum concurrency for SQS is 2 to 1000',
+      }) ?? 10,
     fargateSpotPercent:
       parseInteger('workers.fargateSpotPercent', read('workers.fargateSpotPercent'), { min: 0, max: 100, why: 'a percentage' }) ?? 50,
     ec2InstanceTypes,
@@ -223,7 +238,8 @@ function loadEdgeConfig(read: ContextReader): EdgeConfig {
     'an ACM certificate ARN in us-east-1 (CloudFront only reads certificates from there)',
   );
   if ((domainName === undefined) !== (certificateArn === undefined)) {
-    const [missing, given] = domainName === undefined ? ['edge.domainName', 'edge.certificateArn'] : ['edge.certificateArn', 'edge.domainName'];
+    const [missing, given] =
+      domainName === undefined ? ['edge.domainName', 'edge.certificateArn'] : ['edge.certificateArn', 'edge.domainName'];
     throw new ConfigError(missing, undefined, `is required when ${given} is set: a custom domain needs both its name and its certificate`);
   }
   return {

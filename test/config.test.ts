@@ -104,7 +104,9 @@ describe('validation errors name the key, the value and what is valid', () => {
   });
 
   test('an unknown purchase option lists the options', () => {
-    expect(configError({ 'hpc.scheduler': 'static', 'hpc.purchaseOption': 'reserved' }).message).toContain('must be one of on-demand, spot');
+    expect(configError({ 'hpc.scheduler': 'static', 'hpc.purchaseOption': 'reserved' }).message).toContain(
+      'must be one of on-demand, spot',
+    );
   });
 });
 
@@ -119,11 +121,16 @@ describe('edge.*', () => {
       domainName: 'ads.example.com',
       certificateArn,
     });
-    expect(configError({ 'edge.domainName': 'ads.example.com' }).message).toMatch(/edge\.certificateArn=\(not set\): is required when edge\.domainName is set/);
-    expect(configError({ 'edge.certificateArn': certificateArn }).message).toMatch(/edge\.domainName=\(not set\): is required when edge\.certificateArn is set/);
-    expect(configError({ 'edge.domainName': 'ads.example.com', 'edge.certificateArn': certificateArn.replace('us-east-1', 'eu-west-1') }).message).toMatch(
-      /an ACM certificate ARN in us-east-1/,
+    expect(configError({ 'edge.domainName': 'ads.example.com' }).message).toMatch(
+      /edge\.certificateArn=\(not set\): is required when edge\.domainName is set/,
     );
+    expect(configError({ 'edge.certificateArn': certificateArn }).message).toMatch(
+      /edge\.domainName=\(not set\): is required when edge\.certificateArn is set/,
+    );
+    expect(
+      configError({ 'edge.domainName': 'ads.example.com', 'edge.certificateArn': certificateArn.replace('us-east-1', 'eu-west-1') })
+        .message,
+    ).toMatch(/an ACM certificate ARN in us-east-1/);
   });
 
   test.each([['Ads.Example.com'], ['-ads.example.com'], ['ads'], ['ads..example.com']])('a malformed domain name %p', (domainName) => {
@@ -137,7 +144,9 @@ describe('edge.*', () => {
   });
 
   test('unknown mode and price class list the valid values', () => {
-    expect(configError({ 'edge.mode': 'edge-worker' }).message).toBe('Invalid config edge.mode="edge-worker": must be one of lambda-edge, cloudfront-function');
+    expect(configError({ 'edge.mode': 'edge-worker' }).message).toBe(
+      'Invalid config edge.mode="edge-worker": must be one of lambda-edge, cloudfront-function',
+    );
     expect(configError({ 'edge.priceClass': 'cheap' }).message).toContain('must be one of PriceClass_100, PriceClass_200, PriceClass_All');
   });
 });
@@ -165,8 +174,16 @@ describe('workers.*', () => {
     [{ 'workers.compute': 'k8s' }, 'workers.compute', /must be one of lambda, fargate, ec2/],
     [{ 'workers.maxReceiveCount': '0' }, 'workers.maxReceiveCount', /from 1 to 1000 \(SQS's redrive policy range\)/],
     [{ 'workers.jobTimeoutSeconds': '901' }, 'workers.jobTimeoutSeconds', /from 1 to 900 \(Lambda's maximum function timeout\)/],
-    [{ 'workers.avgProcessingSeconds': '90' }, 'workers.avgProcessingSeconds', /from 1 to 60 \(an average job cannot take longer than workers.jobTimeoutSeconds\)/],
-    [{ 'workers.maxLatencySeconds': '5', 'workers.avgProcessingSeconds': '10' }, 'workers.avgProcessingSeconds', /must not exceed workers.maxLatencySeconds \(5\)/],
+    [
+      { 'workers.avgProcessingSeconds': '90' },
+      'workers.avgProcessingSeconds',
+      /from 1 to 60 \(an average job cannot take longer than workers.jobTimeoutSeconds\)/,
+    ],
+    [
+      { 'workers.maxLatencySeconds': '5', 'workers.avgProcessingSeconds': '10' },
+      'workers.avgProcessingSeconds',
+      /must not exceed workers.maxLatencySeconds \(5\)/,
+    ],
     [{ 'workers.maxWorkers': '1' }, 'workers.maxWorkers', /from 2 to 1000/],
     [{ 'workers.fargateSpotPercent': '101' }, 'workers.fargateSpotPercent', /from 0 to 100/],
     [{ 'workers.ec2InstanceTypes': 'm7g.large' }, 'workers.ec2InstanceTypes', /at least two instance types/],

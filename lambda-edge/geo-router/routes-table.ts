@@ -36,7 +36,9 @@ export function assertRoutesTable(value: unknown, source = 'routes table'): asse
   }
   const unknownKeys = Object.keys(value).filter((key) => key !== 'defaultVariant' && key !== 'countries');
   if (unknownKeys.length > 0) {
-    throw new Error(`${source}: unexpected key(s) ${unknownKeys.map((k) => JSON.stringify(k)).join(', ')}; only "defaultVariant" and "countries" are allowed`);
+    throw new Error(
+      `${source}: unexpected key(s) ${unknownKeys.map((k) => JSON.stringify(k)).join(', ')}; only "defaultVariant" and "countries" are allowed`,
+    );
   }
   assertVariantName(value.defaultVariant, `${source}: "defaultVariant"`);
 

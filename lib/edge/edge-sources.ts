@@ -60,12 +60,14 @@ export function readRouteVariants(file: string = ROUTES_JSON_PATH): RouteVariant
   try {
     table = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: cannot read the routing table (${(error as Error).message})`);
+    throw new Error(`${file}: cannot read the routing table (${(error as Error).message})`, { cause: error });
   }
   const { defaultVariant, countries } = (table ?? {}) as { defaultVariant?: unknown; countries?: unknown };
   const variantOf = (key: string, value: unknown): string => {
     if (typeof value !== 'string' || !VARIANT_NAME.test(value)) {
-      throw new Error(`${file}: ${key} is ${JSON.stringify(value) ?? 'missing'}; a variant name must match ${VARIANT_NAME} because it becomes the S3 prefix ads/<variant>/`);
+      throw new Error(
+        `${file}: ${key} is ${JSON.stringify(value) ?? 'missing'}; a variant name must match ${VARIANT_NAME} because it becomes the S3 prefix ads/<variant>/`,
+      );
     }
     return value;
   };

@@ -11,7 +11,10 @@ export const VIEWER_COUNTRY_HEADER = 'CloudFront-Viewer-Country';
  * origin request) policy and its function association. The two implementations differ exactly
  * here, so the distribution stays the same for both.
  */
-export type AdsBehaviorOptions = Pick<cloudfront.BehaviorOptions, 'cachePolicy' | 'originRequestPolicy' | 'edgeLambdas' | 'functionAssociations'>;
+export type AdsBehaviorOptions = Pick<
+  cloudfront.BehaviorOptions,
+  'cachePolicy' | 'originRequestPolicy' | 'edgeLambdas' | 'functionAssociations'
+>;
 
 /** A way of running the per-country routing at the edge. */
 export interface GeoRouter {

@@ -119,7 +119,8 @@ function encryptDirectInvocationLogs(fn: lambdaNodejs.NodejsFunction): void {
 function acknowledgeEdgeFunctionFindings(fn: lambdaNodejs.NodejsFunction): void {
   Validations.of(cfnResourceOf(fn)).acknowledge({
     id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-    reason: 'Lambda@Edge functions cannot be attached to a VPC (CloudFront replicates them to every region); it reaches nothing but the request it is given.',
+    reason:
+      'Lambda@Edge functions cannot be attached to a VPC (CloudFront replicates them to every region); it reaches nothing but the request it is given.',
   });
   Validations.of(cfnResourceOf(fn)).acknowledge({
     id: 'AwsSolutions::AwsSolutions-L1',

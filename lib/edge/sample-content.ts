@@ -89,9 +89,15 @@ function acknowledgeDeploymentHandlerFindings(deployment: s3deploy.BucketDeploym
     ['Action::s3:List*', 'list both buckets to sync and prune the content'],
     ['Action::s3:Abort*', 'abort its own multipart uploads into the content bucket'],
     ['Action::s3:DeleteObject*', 'prune content objects that are no longer in the sample set'],
-    [`Resource::arn:aws:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-${stack.region}/*`, 'read the zipped content from the CDK asset bucket'],
+    [
+      `Resource::arn:aws:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-${stack.region}/*`,
+      'read the zipped content from the CDK asset bucket',
+    ],
     [`Resource::<${bucketLogicalId}.Arn>/*`, 'write every object of the content bucket it manages'],
-    ['Resource::*', 'invalidate the cache after an upload (cloudfront:CreateInvalidation/GetInvalidation, granted on * by aws-cdk-lib; it only names this distribution)'],
+    [
+      'Resource::*',
+      'invalidate the cache after an upload (cloudfront:CreateInvalidation/GetInvalidation, granted on * by aws-cdk-lib; it only names this distribution)',
+    ],
   ];
   const policy = role.node.tryFindChild('DefaultPolicy');
   if (policy === undefined) return;

@@ -140,4 +140,3 @@ export class BatchMultiNodeCluster extends Construct {
     });
   }
 }
-

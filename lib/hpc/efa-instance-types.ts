@@ -35,9 +35,7 @@ export function efaInstanceTypeNames(): string[] {
 
 /** The catalog entry for `instanceType`, or `undefined` when the type has no EFA (or is unknown). */
 export function findEfaInstanceType(instanceType: string): EfaInstanceType | undefined {
-  return Object.prototype.hasOwnProperty.call(catalog.instanceTypes, instanceType)
-    ? catalog.instanceTypes[instanceType]
-    : undefined;
+  return Object.prototype.hasOwnProperty.call(catalog.instanceTypes, instanceType) ? catalog.instanceTypes[instanceType] : undefined;
 }
 
 /**

@@ -104,7 +104,8 @@ export class BacklogScaling extends Construct {
 
     // FILL: a fleet scaled to zero may publish no worker metric at all; missing means zero.
     this.workWaitingWithoutWorkers = new cloudwatch.Alarm(this, 'WorkWaitingWithoutWorkers', {
-      alarmDescription: 'Scaling rule: messages wait and the fleet is asked for no worker -> start one (target tracking cannot start from zero).',
+      alarmDescription:
+        'Scaling rule: messages wait and the fleet is asked for no worker -> start one (target tracking cannot start from zero).',
       metric: new cloudwatch.MathExpression({
         expression: 'IF(FILL(desired, 0) < 1, visible, 0)',
         usingMetrics: {
@@ -119,7 +120,9 @@ export class BacklogScaling extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.workWaitingWithoutWorkers.addAlarmAction(fleet.addStepScaling('StartFromZero', { adjustmentType: 'ChangeInCapacity', value: 1, breach: 'above' }));
+    this.workWaitingWithoutWorkers.addAlarmAction(
+      fleet.addStepScaling('StartFromZero', { adjustmentType: 'ChangeInCapacity', value: 1, breach: 'above' }),
+    );
 
     const idleTime = props.idleTime ?? Duration.minutes(15);
     const idlePeriods = Math.max(1, Math.round(idleTime.toMinutes()));
@@ -165,7 +168,11 @@ function metricStatQuery(id: string, label: string, metric: cloudwatch.Metric): 
  * The one step of a step rule. Bounds are relative to the alarm threshold: a rule that fires
  * above it covers [0, +inf), one that fires below it covers (-inf, 0].
  */
-export function stepAdjustment(rule: StepRule): { metricIntervalLowerBound?: number; metricIntervalUpperBound?: number; scalingAdjustment: number } {
+export function stepAdjustment(rule: StepRule): {
+  metricIntervalLowerBound?: number;
+  metricIntervalUpperBound?: number;
+  scalingAdjustment: number;
+} {
   return rule.breach === 'above'
     ? { metricIntervalLowerBound: 0, scalingAdjustment: rule.value }
     : { metricIntervalUpperBound: 0, scalingAdjustment: rule.value };

@@ -75,14 +75,18 @@ export class WorkerBuckets extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'input/',
     });
-    acknowledge(this.input, 's3_bucket_object_lock_enabled_check',
+    acknowledge(
+      this.input,
+      's3_bucket_object_lock_enabled_check',
       'Uploads are work items their owners may replace or delete; versioning with 30 days of noncurrent versions already ' +
         'recovers from mistakes. WORM retention is for compliance regimes and would keep the sandbox bucket from being emptied.',
     );
 
-    acknowledge(this.input, 's3_event_notifications_enabled_check',
-      'Notifications ARE configured (objects created under incoming/ go to the upload topic), but through aws-cdk-lib\'s ' +
-        'Custom::S3BucketNotifications resource, which the rule cannot see: it only reads the bucket\'s own NotificationConfiguration.',
+    acknowledge(
+      this.input,
+      's3_event_notifications_enabled_check',
+      "Notifications ARE configured (objects created under incoming/ go to the upload topic), but through aws-cdk-lib's " +
+        "Custom::S3BucketNotifications resource, which the rule cannot see: it only reads the bucket's own NotificationConfiguration.",
     );
 
     this.output = new s3.Bucket(this, 'Output', {
@@ -96,13 +100,19 @@ export class WorkerBuckets extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'output/',
     });
-    acknowledge(this.output, 's3_bucket_versioning_enabled_check',
+    acknowledge(
+      this.output,
+      's3_bucket_versioning_enabled_check',
       'Thumbnails are derived data: re-uploading (or redriving) the source rewrites the same key, so old versions protect nothing.',
     );
-    acknowledge(this.output, 's3_bucket_object_lock_enabled_check',
+    acknowledge(
+      this.output,
+      's3_bucket_object_lock_enabled_check',
       'Derived, reproducible data that is rewritten in place by design; WORM retention would make reprocessing fail.',
     );
-    acknowledge(this.output, 's3_event_notifications_enabled_check',
+    acknowledge(
+      this.output,
+      's3_event_notifications_enabled_check',
       'Nothing in this architecture reacts to new thumbnails; the upload topic is where processing starts. Add a ' +
         'notification here when a consumer of thumbnails exists.',
     );
@@ -120,14 +130,23 @@ function acknowledge(bucket: IConstruct, rule: string, reason: string): void {
 }
 
 function acknowledgeAccessLogBucket(bucket: s3.Bucket): void {
-  const notIntoItself = 'This bucket is the server access log destination; logging access to it into itself would log every log delivery, without end.';
+  const notIntoItself =
+    'This bucket is the server access log destination; logging access to it into itself would log every log delivery, without end.';
   Validations.of(bucket).acknowledge({ id: 'AwsSolutions::AwsSolutions-S1', reason: notIntoItself });
   acknowledge(bucket, 's3_bucket_logging_enabled_check', notIntoItself);
-  acknowledge(bucket, 's3_bucket_default_encryption_kms_check',
+  acknowledge(
+    bucket,
+    's3_bucket_default_encryption_kms_check',
     'Encrypted at rest with SSE-S3: S3 server access logging delivers only to buckets with S3-managed keys.',
   );
-  acknowledge(bucket, 's3_event_notifications_enabled_check', 'Only S3 log delivery writes here; nothing in this architecture reacts to log objects.');
-  acknowledge(bucket, 's3_bucket_object_lock_enabled_check',
+  acknowledge(
+    bucket,
+    's3_event_notifications_enabled_check',
+    'Only S3 log delivery writes here; nothing in this architecture reacts to log objects.',
+  );
+  acknowledge(
+    bucket,
+    's3_bucket_object_lock_enabled_check',
     'Logs expire by lifecycle rule and versioning guards against overwrites; WORM retention is for compliance regimes and would ' +
       'keep the sandbox bucket from being emptied. Enable Object Lock when these logs are audit evidence.',
   );

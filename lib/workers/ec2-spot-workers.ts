@@ -156,7 +156,10 @@ export class Ec2SpotWorkers extends Construct {
     const drainPolicy = new iam.Policy(this, 'DrainPolicy', {
       roles: [this.role],
       statements: [
-        new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction'], resources: [this.autoScalingGroup.autoScalingGroupArn] }),
+        new iam.PolicyStatement({
+          actions: ['autoscaling:CompleteLifecycleAction'],
+          resources: [this.autoScalingGroup.autoScalingGroupArn],
+        }),
         // The watcher looks up its group's name; this read-only call has no resource-level permissions.
         new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingInstances'], resources: ['*'] }),
       ],
@@ -164,12 +167,13 @@ export class Ec2SpotWorkers extends Construct {
     this.acknowledgeGroupFindings();
     Validations.of(drainPolicy).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'autoscaling:DescribeAutoScalingInstances supports no resource-level permissions; it is read-only and tells the instance its group name.',
+      reason:
+        'autoscaling:DescribeAutoScalingInstances supports no resource-level permissions; it is read-only and tells the instance its group name.',
     });
     const groupLogicalId = Stack.of(this).getLogicalId(this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup);
     Validations.of(drainPolicy).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${groupLogicalId}>]`,
-      reason: 'The wildcard is the group ARN\'s UUID, which exists only after the group does; the group is named exactly.',
+      reason: "The wildcard is the group ARN's UUID, which exists only after the group does; the group is named exactly.",
     });
   }
 
@@ -238,7 +242,10 @@ export class Ec2SpotWorkers extends Construct {
         `WORKER_UNITS=${WORKER_UNIT}@*.service`,
         `LIFECYCLE_HOOK_NAME=${DRAIN_LIFECYCLE_HOOK_NAME}`,
       ]),
-      writeFile('/usr/local/bin/drain-watch', fs.readFileSync(path.join(EC2_NODE_SCRIPTS_DIR, 'drain-watch.sh'), 'utf8').trimEnd().split('\n')),
+      writeFile(
+        '/usr/local/bin/drain-watch',
+        fs.readFileSync(path.join(EC2_NODE_SCRIPTS_DIR, 'drain-watch.sh'), 'utf8').trimEnd().split('\n'),
+      ),
       'chmod 0755 /usr/local/bin/drain-watch',
       writeFile('/etc/systemd/system/drain-watch.service', [
         '[Unit]',

@@ -120,7 +120,8 @@ export class FargateWorkers extends Construct {
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ECS2',
-      reason: 'The environment holds only resource names (queue URL, bucket name, region, a timeout), no secrets; they are ' +
+      reason:
+        'The environment holds only resource names (queue URL, bucket name, region, a timeout), no secrets; they are ' +
         'deploy-time outputs of this stack, which is exactly what task definition environment variables are for.',
     });
   }

@@ -34,11 +34,9 @@ export class UploadEvents extends Construct {
       enforceSSL: true,
     });
 
-    props.bucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new ScopedSnsDestination(this.topic, this.key),
-      { prefix: props.prefix },
-    );
+    props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new ScopedSnsDestination(this.topic, this.key), {
+      prefix: props.prefix,
+    });
     acknowledgeNotificationsHandler(this);
   }
 }
@@ -53,7 +51,8 @@ function acknowledgeNotificationsHandler(scope: Construct): void {
   if (handler === undefined) return;
   Validations.of(handler).acknowledge({
     id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-    reason: 'aws-cdk-lib runs this handler only during deployments, to call s3:PutBucketNotificationConfiguration; it reaches nothing inside a VPC.',
+    reason:
+      'aws-cdk-lib runs this handler only during deployments, to call s3:PutBucketNotificationConfiguration; it reaches nothing inside a VPC.',
   });
   Validations.of(handler).acknowledge({
     id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

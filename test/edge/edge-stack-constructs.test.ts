@@ -32,7 +32,10 @@ describe('LambdaEdgeGeoRouter refuses a stack outside us-east-1', () => {
 });
 
 test('CloudFrontFunctionGeoRouter refuses code over the 10 KB CloudFront Functions limit, before deploy', () => {
-  const file = writeFile('too-big.js', `function handler(event) { return event.request; }\n//${'x'.repeat(CLOUDFRONT_FUNCTION_MAX_BYTES)}\n`);
+  const file = writeFile(
+    'too-big.js',
+    `function handler(event) { return event.request; }\n//${'x'.repeat(CLOUDFRONT_FUNCTION_MAX_BYTES)}\n`,
+  );
   const stack = new Stack(new App(), 'Edge', { env: { region: 'us-east-1' } });
   expect(() => new CloudFrontFunctionGeoRouter(stack, 'GeoRouter', { filePath: file })).toThrow(/accept at most 10240 bytes/);
 });

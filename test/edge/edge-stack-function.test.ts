@@ -27,7 +27,9 @@ test('policy gates: no unacknowledged finding', () => {
 
 test('the CloudFront Function is associated with the viewer-request event on /ads/*', () => {
   const [functionId] = Object.keys(resourcesOfType(template, 'AWS::CloudFront::Function'));
-  expect(adsBehavior().FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } }]);
+  expect(adsBehavior().FunctionAssociations).toEqual([
+    { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } },
+  ]);
   expect(adsBehavior().LambdaFunctionAssociations).toBeUndefined();
 });
 

@@ -4,7 +4,14 @@ import { Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ROUTES_JSON_PATH } from '../../lambda-edge/cf-function/generate';
 import { assertRoutesTable, listVariants } from '../../lambda-edge/geo-router/routes-table';
-import { acknowledgementsIn, expectEveryAcknowledgementToGiveAReason, onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import {
+  acknowledgementsIn,
+  expectEveryAcknowledgementToGiveAReason,
+  onlyResource,
+  resourcesOfType,
+  synthesize,
+  SynthesizedApp,
+} from '../support/synth';
 
 /** The default configuration: edge.mode=lambda-edge, PriceClass_100, no custom domain, no WAF. */
 let app: SynthesizedApp;
@@ -67,7 +74,9 @@ describe('content bucket: private, read only by this distribution through OAC', 
   const bucket = () => resourcesOfType(template, 'AWS::S3::Bucket')[bucketId()].Properties;
 
   test('encrypted, versioned, Block Public Access, ACLs off, server access logs to the log bucket', () => {
-    expect(bucket().BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+    expect(bucket().BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
     expect(bucket().VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket().PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -81,7 +90,9 @@ describe('content bucket: private, read only by this distribution through OAC', 
 
   test('an origin access control signs every request, and the origin uses it', () => {
     const oac = onlyResource(template, 'AWS::CloudFront::OriginAccessControl').Properties.OriginAccessControlConfig;
-    expect(oac).toEqual(expect.objectContaining({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }));
+    expect(oac).toEqual(
+      expect.objectContaining({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
+    );
     const oacId = logicalIdOf('AWS::CloudFront::OriginAccessControl', 'Cdn');
     expect(distributionConfig().Origins).toEqual([
       expect.objectContaining({
@@ -107,7 +118,17 @@ describe('content bucket: private, read only by this distribution through OAC', 
             Condition: {
               StringEquals: {
                 'AWS:SourceArn': {
-                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]],
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudfront::',
+                      { Ref: 'AWS::AccountId' },
+                      ':distribution/',
+                      { Ref: distributionId },
+                    ],
+                  ],
                 },
               },
             },
@@ -124,7 +145,9 @@ describe('log bucket', () => {
   test('ACLs enabled for CloudFront standard logging, S3-managed keys, expiring logs, TLS only', () => {
     const bucket = resourcesOfType(template, 'AWS::S3::Bucket')[bucketId()].Properties;
     expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] });
-    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
     expect(bucket.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' })]);
     expect(bucket.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -182,7 +205,8 @@ describe('edge.mode=lambda-edge: the router at ORIGIN REQUEST on /ads/*', () => 
     const policyId = logicalIdOf('AWS::CloudFront::CachePolicy', 'GeoRouter');
     expect(adsBehavior().CachePolicyId).toEqual({ Ref: policyId });
     expect(adsBehavior().OriginRequestPolicyId).toBeUndefined();
-    const parameters = resourcesOfType(template, 'AWS::CloudFront::CachePolicy')[policyId].Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin;
+    const parameters = resourcesOfType(template, 'AWS::CloudFront::CachePolicy')[policyId].Properties.CachePolicyConfig
+      .ParametersInCacheKeyAndForwardedToOrigin;
     expect(parameters.HeadersConfig).toEqual({ HeaderBehavior: 'whitelist', Headers: ['CloudFront-Viewer-Country'] });
     expect(parameters.CookiesConfig).toEqual({ CookieBehavior: 'none' });
     expect(parameters.QueryStringsConfig).toEqual({ QueryStringBehavior: 'none' });
@@ -210,7 +234,11 @@ describe('edge.mode=lambda-edge: the router at ORIGIN REQUEST on /ads/*', () => 
     const roleId = (resourcesOfType(template, 'AWS::Lambda::Function')[functionId()].Properties.Role as any)['Fn::GetAtt'][0];
     const trust = resourcesOfType(template, 'AWS::IAM::Role')[roleId].Properties.AssumeRolePolicyDocument.Statement;
     expect(trust).toEqual([
-      expect.objectContaining({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['edgelambda.amazonaws.com', 'lambda.amazonaws.com'] } }),
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: ['edgelambda.amazonaws.com', 'lambda.amazonaws.com'] },
+      }),
     ]);
   });
 

@@ -41,7 +41,11 @@ describe('assertRoutesTable', () => {
     ['defaultVariant missing', { countries: {} }, /"defaultVariant" is missing/],
     ['defaultVariant with a slash', { defaultVariant: 'a/b', countries: {} }, /"defaultVariant" is "a\/b"; a variant name must match/],
     ['countries an array', { defaultVariant: 'global', countries: [] }, /"countries" must be an object .* got an array/],
-    ['lower-case country code', { defaultVariant: 'global', countries: { de: 'dach' } }, /countries key "de" is not an ISO 3166-1 alpha-2 code/],
+    [
+      'lower-case country code',
+      { defaultVariant: 'global', countries: { de: 'dach' } },
+      /countries key "de" is not an ISO 3166-1 alpha-2 code/,
+    ],
     ['three-letter country code', { defaultVariant: 'global', countries: { DEU: 'dach' } }, /countries key "DEU"/],
     ['upper-case variant', { defaultVariant: 'global', countries: { DE: 'DACH' } }, /countries\.DE is "DACH"/],
     ['dot-dot variant', { defaultVariant: 'global', countries: { DE: '..' } }, /countries\.DE is "\.\."/],
@@ -51,6 +55,10 @@ describe('assertRoutesTable', () => {
   });
 
   test('lists each variant once, the default included', () => {
-    expect(listVariants({ defaultVariant: 'global', countries: { AT: 'dach', DE: 'dach', SE: 'nordics' } })).toEqual(['dach', 'global', 'nordics']);
+    expect(listVariants({ defaultVariant: 'global', countries: { AT: 'dach', DE: 'dach', SE: 'nordics' } })).toEqual([
+      'dach',
+      'global',
+      'nordics',
+    ]);
   });
 });

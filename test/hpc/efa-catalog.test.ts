@@ -6,8 +6,19 @@ const CATALOG_PATH = path.join(__dirname, '..', '..', 'lib', 'hpc', 'efa-catalog
 
 /** The types the HPC profiles and the documentation rely on. */
 const REQUIRED_TYPES = [
-  'c5n.18xlarge', 'c6gn.16xlarge', 'c7gn.16xlarge', 'hpc6a.48xlarge', 'hpc6id.32xlarge', 'hpc7a.96xlarge',
-  'hpc7g.16xlarge', 'm5n.24xlarge', 'r5n.24xlarge', 'g5.48xlarge', 'p4d.24xlarge', 'p5.48xlarge', 'trn1.32xlarge',
+  'c5n.18xlarge',
+  'c6gn.16xlarge',
+  'c7gn.16xlarge',
+  'hpc6a.48xlarge',
+  'hpc6id.32xlarge',
+  'hpc7a.96xlarge',
+  'hpc7g.16xlarge',
+  'm5n.24xlarge',
+  'r5n.24xlarge',
+  'g5.48xlarge',
+  'p4d.24xlarge',
+  'p5.48xlarge',
+  'trn1.32xlarge',
 ];
 
 test('the catalog knows every type the profiles and docs use', () => {
@@ -37,7 +48,11 @@ test('the file is in its canonical form (sorted keys, 2-space indent, trailing n
   const text = fs.readFileSync(CATALOG_PATH, 'utf8');
   const sortKeys = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]))
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+        )
       : value;
   expect(text).toBe(`${JSON.stringify(sortKeys(JSON.parse(text)), null, 2)}\n`);
 });

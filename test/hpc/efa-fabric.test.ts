@@ -18,7 +18,10 @@ test('a selection of two subnets (two AZs) is refused with a message that says w
 
 test('an explicit selection of one subnet out of several is accepted', () => {
   const { stack, vpc } = vpcWithAzs(['us-east-1a', 'us-east-1b']);
-  const fabric = new EfaFabric(stack, 'Fabric', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: ['us-east-1b'] } });
+  const fabric = new EfaFabric(stack, 'Fabric', {
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: ['us-east-1b'] },
+  });
   expect(fabric.subnet.availabilityZone).toBe('us-east-1b');
   Template.fromStack(stack).resourceCountIs('AWS::EC2::PlacementGroup', 1);
 });

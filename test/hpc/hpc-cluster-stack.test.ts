@@ -42,11 +42,19 @@ describe('ONE security group: all traffic to and from itself, HTTPS out, nothing
   };
 
   test('self-referencing ingress, protocol -1', () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: '-1', GroupId: groupRef(), SourceSecurityGroupId: groupRef() });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: '-1',
+      GroupId: groupRef(),
+      SourceSecurityGroupId: groupRef(),
+    });
   });
 
   test('self-referencing egress, protocol -1 (EFA needs both directions)', () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { IpProtocol: '-1', GroupId: groupRef(), DestinationSecurityGroupId: groupRef() });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      IpProtocol: '-1',
+      GroupId: groupRef(),
+      DestinationSecurityGroupId: groupRef(),
+    });
   });
 
   test('no other inbound rule anywhere: no SSH, nothing from outside the group', () => {
@@ -145,12 +153,16 @@ describe('AWS Batch multi-node parallel', () => {
 
   test('the container maps the uverbs device of the one EFA interface and sets memlock unlimited', () => {
     // Without Permissions, Batch grants read, write and mknod.
-    expect(container().LinuxParameters.Devices).toEqual([{ HostPath: '/dev/infiniband/uverbs0', ContainerPath: '/dev/infiniband/uverbs0' }]);
+    expect(container().LinuxParameters.Devices).toEqual([
+      { HostPath: '/dev/infiniband/uverbs0', ContainerPath: '/dev/infiniband/uverbs0' },
+    ]);
     expect(container().Ulimits).toEqual([{ Name: 'memlock', SoftLimit: -1, HardLimit: -1 }]);
   });
 
   test('each node owns a whole instance and runs the fabric check from the repo Dockerfile', () => {
-    const requirements = Object.fromEntries(container().ResourceRequirements.map((r: { Type: string; Value: string }) => [r.Type, r.Value]));
+    const requirements = Object.fromEntries(
+      container().ResourceRequirements.map((r: { Type: string; Value: string }) => [r.Type, r.Value]),
+    );
     expect(requirements.VCPU).toBe('72');
     expect(Number(requirements.MEMORY)).toBe(Math.floor(196608 * 0.9));
     expect(container().Command).toEqual(['/opt/hpc-job/mnp-run.sh']);

@@ -34,7 +34,12 @@ describe.each([
 
   test(`compute environment of ${instanceType} on ${imageType}, sized for one job`, () => {
     const resources = onlyResource(template, 'AWS::Batch::ComputeEnvironment').Properties.ComputeResources;
-    expect(resources).toMatchObject({ InstanceTypes: [instanceType], MinvCpus: 0, MaxvCpus: nodes * vcpus, Ec2Configuration: [{ ImageType: imageType }] });
+    expect(resources).toMatchObject({
+      InstanceTypes: [instanceType],
+      MinvCpus: 0,
+      MaxvCpus: nodes * vcpus,
+      Ec2Configuration: [{ ImageType: imageType }],
+    });
   });
 
   test('snapshot', () => {

@@ -28,7 +28,11 @@ test('min = max = nodes, in exactly one subnet and the cluster placement group',
 
 test('the nodes carry the cluster tag they find each other by', () => {
   const tags = onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup').Properties.Tags;
-  expect(tags).toContainEqual({ Key: 'hpc-cluster', PropagateAtLaunch: true, Value: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '-static']] } });
+  expect(tags).toContainEqual({
+    Key: 'hpc-cluster',
+    PropagateAtLaunch: true,
+    Value: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '-static']] },
+  });
 });
 
 describe('launch template for hosts without containers', () => {
@@ -41,7 +45,9 @@ describe('launch template for hosts without containers', () => {
   test('the instance type, an Amazon Linux 2023 AMI from SSM and the node role are in the template', () => {
     expect(data().InstanceType).toBe('c5n.18xlarge');
     const [parameterId] = Object.values(data().ImageId) as string[];
-    expect(template.toJSON().Parameters[parameterId].Default).toMatch(/^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-[\d.]+-x86_64$/);
+    expect(template.toJSON().Parameters[parameterId].Default).toMatch(
+      /^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-[\d.]+-x86_64$/,
+    );
     expect(data().IamInstanceProfile).toBeDefined();
   });
 
@@ -56,7 +62,9 @@ describe('launch template for hosts without containers', () => {
 });
 
 test('the node role may only describe instances beyond Session Manager', () => {
-  const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement,
+  );
   expect(statements.filter((statement) => JSON.stringify(statement.Action).includes('ec2:'))).toEqual([
     { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
   ]);

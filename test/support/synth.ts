@@ -68,7 +68,10 @@ export interface WrittenAcknowledgement {
 
 /** The acknowledgements written to one resource, or to every resource of the template. */
 export function acknowledgementsIn(template: Template, logicalId?: string): WrittenAcknowledgement[] {
-  const resources = template.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: WrittenAcknowledgement[] } } }>;
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Metadata?: { cdk_nag?: { rules_to_suppress?: WrittenAcknowledgement[] } } }
+  >;
   const selected = logicalId === undefined ? Object.values(resources) : [resources[logicalId]];
   return selected.flatMap((resource) => resource?.Metadata?.cdk_nag?.rules_to_suppress ?? []);
 }

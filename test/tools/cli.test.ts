@@ -7,7 +7,10 @@ import { REQUIRED_IAM_ACTIONS as EFA_CATALOG_ACTIONS } from '../../tools/efa-cat
 import { preflightMain } from '../../tools/preflight/main';
 import { REQUIRED_IAM_ACTIONS as PREFLIGHT_ACTIONS } from '../../tools/preflight/required-iam-actions';
 import { rightsizeMain } from '../../tools/rightsize/main';
-import { IAM_ACTIONS_CHECKED_BY_COMPUTE_OPTIMIZER, REQUIRED_IAM_ACTIONS as RIGHTSIZE_ACTIONS } from '../../tools/rightsize/required-iam-actions';
+import {
+  IAM_ACTIONS_CHECKED_BY_COMPUTE_OPTIMIZER,
+  REQUIRED_IAM_ACTIONS as RIGHTSIZE_ACTIONS,
+} from '../../tools/rightsize/required-iam-actions';
 import { iamPolicyDocument } from '../../tools/shared/iam-policy';
 import { runCli } from '../../tools/shared/run-cli';
 import { captureStdout } from './support/aws-mocks';
@@ -80,7 +83,9 @@ test('runCli: a ConfigError is one line on stderr and exit code 1, no stack trac
     await runCli(preflightMain, ['-c', 'hpc.nodes=1']);
     expect(process.exitCode).toBe(1);
     expect(printed.mock.calls).toEqual([
-      ['Invalid config hpc.nodes="1": must be a whole number from 2 to 1024 (a tightly coupled job needs at least two nodes to use the fabric)'],
+      [
+        'Invalid config hpc.nodes="1": must be a whole number from 2 to 1024 (a tightly coupled job needs at least two nodes to use the fabric)',
+      ],
     ]);
   } finally {
     process.exitCode = exitCodeBefore;

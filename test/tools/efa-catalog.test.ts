@@ -25,7 +25,8 @@ const euWest1Mock = mockClient(euWest1);
 function answerInPages(mock: typeof usEast1Mock, pages: typeof US_EAST_1_PAGES): void {
   // One behaviour chain: a second `on()` for the same command would replace the first.
   pages.reduce(
-    (behaviour, page, index) => behaviour.resolvesOnce({ InstanceTypes: page, NextToken: index < pages.length - 1 ? `page-${index + 2}` : undefined }),
+    (behaviour, page, index) =>
+      behaviour.resolvesOnce({ InstanceTypes: page, NextToken: index < pages.length - 1 ? `page-${index + 2}` : undefined }),
     mock.on(DescribeInstanceTypesCommand),
   );
 }
@@ -70,7 +71,12 @@ describe('describing EFA types', () => {
 
   test('AccessDenied names the IAM action to allow', async () => {
     usEast1Mock.on(DescribeInstanceTypesCommand).rejects(
-      new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: {}, message: 'You are not authorized to perform this operation.' }),
+      new EC2ServiceException({
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: {},
+        message: 'You are not authorized to perform this operation.',
+      }),
     );
     const failure = await describeEfaInstanceTypes(usEast1, 'us-east-1', () => undefined).catch((error: unknown) => error);
     expect(describeFailure(failure)).toMatch(/^Access denied: .*ec2:DescribeInstanceTypes/);
@@ -79,19 +85,38 @@ describe('describing EFA types', () => {
 
 describe('catalog entries', () => {
   test('architecture: the first of x86_64 / arm64, so i386-first lists still map to x86_64', () => {
-    const info = instanceTypeInfo('x1.test', { architectures: ['i386', 'x86_64'], vcpus: 2, memoryMiB: 1024, efaInterfaces: 1, networkCards: 1 });
+    const info = instanceTypeInfo('x1.test', {
+      architectures: ['i386', 'x86_64'],
+      vcpus: 2,
+      memoryMiB: 1024,
+      efaInterfaces: 1,
+      networkCards: 1,
+    });
     expect(toCatalogEntry(info)).toMatchObject({ entry: { architecture: 'x86_64' } });
   });
 
   test('GPUs are summed over every GPU model; no GpuInfo is 0', () => {
-    const mixed = instanceTypeInfo('g9.test', { architectures: ['x86_64'], vcpus: 8, memoryMiB: 1024, efaInterfaces: 1, networkCards: 1, gpuCounts: [4, 2] });
+    const mixed = instanceTypeInfo('g9.test', {
+      architectures: ['x86_64'],
+      vcpus: 8,
+      memoryMiB: 1024,
+      efaInterfaces: 1,
+      networkCards: 1,
+      gpuCounts: [4, 2],
+    });
     expect(toCatalogEntry(mixed)).toMatchObject({ entry: { gpus: 6 } });
     const none = instanceTypeInfo('c9.test', { architectures: ['x86_64'], vcpus: 8, memoryMiB: 1024, efaInterfaces: 1, networkCards: 1 });
     expect(toCatalogEntry(none)).toMatchObject({ entry: { gpus: 0 } });
   });
 
   test('Mac architectures and incomplete answers are skipped with the reason', () => {
-    const mac = instanceTypeInfo('mac9.metal', { architectures: ['x86_64_mac'], vcpus: 12, memoryMiB: 1024, efaInterfaces: 1, networkCards: 1 });
+    const mac = instanceTypeInfo('mac9.metal', {
+      architectures: ['x86_64_mac'],
+      vcpus: 12,
+      memoryMiB: 1024,
+      efaInterfaces: 1,
+      networkCards: 1,
+    });
     expect(toCatalogEntry(mac)).toEqual({ name: 'mac9.metal', skipped: 'architecture x86_64_mac is neither x86_64 nor arm64' });
     const noEfaInfo = instanceTypeInfo('c9.test', { architectures: ['x86_64'], vcpus: 8, memoryMiB: 1024, networkCards: 1 });
     expect(toCatalogEntry(noEfaInfo)).toEqual({ name: 'c9.test', skipped: 'the answer lacks maxEfaInterfaces' });

@@ -3,7 +3,8 @@ import { awsSettingsFromFlags } from '../../tools/shared/aws-settings';
 import { parseToolArgs, UsageError } from '../../tools/shared/cli-args';
 import { AwsCallError, describeFailure } from '../../tools/shared/failure-line';
 
-const sdkError = (name: string, message: string, extra: object = {}) => Object.assign(new Error(message), { name, $metadata: {}, ...extra });
+const sdkError = (name: string, message: string, extra: object = {}) =>
+  Object.assign(new Error(message), { name, $metadata: {}, ...extra });
 const calling = (cause: unknown) => new AwsCallError('ec2:DescribeInstanceTypes', cause);
 
 test.each([
@@ -40,7 +41,12 @@ test.each([
   ],
   [
     'an unknown region (DNS)',
-    calling(Object.assign(new Error('getaddrinfo ENOTFOUND ec2.xx-east-9.amazonaws.com'), { code: 'ENOTFOUND', hostname: 'ec2.xx-east-9.amazonaws.com' })),
+    calling(
+      Object.assign(new Error('getaddrinfo ENOTFOUND ec2.xx-east-9.amazonaws.com'), {
+        code: 'ENOTFOUND',
+        hostname: 'ec2.xx-east-9.amazonaws.com',
+      }),
+    ),
     /^Cannot resolve ec2\.xx-east-9\.amazonaws\.com \(calling ec2:DescribeInstanceTypes\): check the region name and your network connection\.$/,
   ],
   [
@@ -66,11 +72,15 @@ test.each([
 
 test('unknown flags are usage errors that point to --help', () => {
   expect(() => parseToolArgs(['--regoin', 'us-east-1'], {})).toThrow(UsageError);
-  expect(describeFailure(catchError(() => parseToolArgs(['--regoin', 'us-east-1'], {})))).toMatch(/Unknown option '--regoin'.*\(see --help\)$/);
+  expect(describeFailure(catchError(() => parseToolArgs(['--regoin', 'us-east-1'], {})))).toMatch(
+    /Unknown option '--regoin'.*\(see --help\)$/,
+  );
 });
 
 test('a malformed --region is refused before any client exists', () => {
-  expect(() => awsSettingsFromFlags({ region: 'eu west 1' })).toThrow('--region="eu west 1" is not an AWS region name such as us-east-1 or eu-west-1');
+  expect(() => awsSettingsFromFlags({ region: 'eu west 1' })).toThrow(
+    '--region="eu west 1" is not an AWS region name such as us-east-1 or eu-west-1',
+  );
   expect(awsSettingsFromFlags({ region: 'us-gov-west-1', profile: 'sandbox' })).toEqual({ region: 'us-gov-west-1', profile: 'sandbox' });
 });
 

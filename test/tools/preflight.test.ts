@@ -55,10 +55,14 @@ function answerHealthyRegion(): void {
   ec2Mock
     .on(DescribeInstanceTypeOfferingsCommand)
     .callsFake(({ NextToken }) =>
-      NextToken === undefined ? { InstanceTypeOfferings: [offering('us-east-1b')], NextToken: 'more' } : { InstanceTypeOfferings: [offering('us-east-1a')] },
+      NextToken === undefined
+        ? { InstanceTypeOfferings: [offering('us-east-1b')], NextToken: 'more' }
+        : { InstanceTypeOfferings: [offering('us-east-1a')] },
     );
   ec2Mock.on(DescribeInstanceTypesCommand).resolves({
-    InstanceTypes: [instanceTypeInfo('c5n.18xlarge', { architectures: ['x86_64'], vcpus: 72, memoryMiB: 196608, efaInterfaces: 1, networkCards: 1 })],
+    InstanceTypes: [
+      instanceTypeInfo('c5n.18xlarge', { architectures: ['x86_64'], vcpus: 72, memoryMiB: 196608, efaInterfaces: 1, networkCards: 1 }),
+    ],
   });
   ec2Mock.on(DescribePlacementGroupsCommand).resolves({ PlacementGroups: [] });
 }
@@ -119,7 +123,12 @@ describe('checks', () => {
 
   test('a type not offered in the configured AZ fails, naming the AZs that offer it; the AZ pins the region', async () => {
     answerHealthyRegion();
-    const { exitCode, stdout, regions, stderrLines } = await runPreflightCli(['-c', 'hpc.availabilityZone=us-east-1e', '--region', 'eu-west-1']);
+    const { exitCode, stdout, regions, stderrLines } = await runPreflightCli([
+      '-c',
+      'hpc.availabilityZone=us-east-1e',
+      '--region',
+      'eu-west-1',
+    ]);
 
     expect(exitCode).toBe(1);
     expect(regions).toEqual(['us-east-1']);
@@ -135,7 +144,9 @@ describe('checks', () => {
   test('--json: the same report for scripts, on stdout only', async () => {
     answerHealthyRegion();
     ec2Mock.on(DescribeInstanceTypesCommand).resolves({
-      InstanceTypes: [instanceTypeInfo('c5n.18xlarge', { architectures: ['x86_64'], vcpus: 72, memoryMiB: 196608, efaInterfaces: 2, networkCards: 1 })],
+      InstanceTypes: [
+        instanceTypeInfo('c5n.18xlarge', { architectures: ['x86_64'], vcpus: 72, memoryMiB: 196608, efaInterfaces: 2, networkCards: 1 }),
+      ],
     });
     const { exitCode, stdout } = await runPreflightCli(['--region', 'us-east-1', '--json']);
 
@@ -174,7 +185,9 @@ describe('checks', () => {
 
     const taken = await runPreflightCli(['--region', 'us-east-1', '--placement-group', 'hpc-pg']);
     expect(taken.exitCode).toBe(1);
-    expect(taken.stdout).toMatch(/placement group name\s+FAIL\s+a cluster placement group named hpc-pg already exists \(available\): pick another name/);
+    expect(taken.stdout).toMatch(
+      /placement group name\s+FAIL\s+a cluster placement group named hpc-pg already exists \(available\): pick another name/,
+    );
 
     const free = await runPreflightCli(['--region', 'us-east-1', '--placement-group', 'other']);
     expect(free.exitCode).toBe(0);
@@ -205,7 +218,12 @@ describe('checks', () => {
   test('AccessDenied stops the run with one line naming the denied IAM action', async () => {
     answerHealthyRegion();
     ec2Mock.on(DescribeInstanceTypeOfferingsCommand).rejects(
-      new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', $metadata: {}, message: 'You are not authorized to perform this operation.' }),
+      new EC2ServiceException({
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: {},
+        message: 'You are not authorized to perform this operation.',
+      }),
     );
     const failure = await runPreflightCli(['--region', 'us-east-1']).catch((error: unknown) => error);
     expect(describeFailure(failure)).toBe(

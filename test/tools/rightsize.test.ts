@@ -23,7 +23,10 @@ const taggingMock = mockClient(ResourceGroupsTaggingAPIClient);
 
 const ACCOUNT = 'arn:aws:{service}:us-east-1:123456789012';
 const arn = (service: string, resource: string) => `${ACCOUNT.replace('{service}', service)}:${resource}`;
-const ASG_ARN = arn('autoscaling', 'autoScalingGroup:0f1e2d3c-aaaa-bbbb-cccc-1234567890ab:autoScalingGroupName/HpcClusterStack-StaticNodes-ABC');
+const ASG_ARN = arn(
+  'autoscaling',
+  'autoScalingGroup:0f1e2d3c-aaaa-bbbb-cccc-1234567890ab:autoScalingGroupName/HpcClusterStack-StaticNodes-ABC',
+);
 const INSTANCE_ARN = arn('ec2', 'instance/i-0123456789abcdef0');
 const NEW_INSTANCE_ARN = arn('ec2', 'instance/i-0fedcba9876543210');
 const FUNCTION_ARN = arn('lambda', 'function:WorkerFleetStack-Worker-XYZ');
@@ -40,16 +43,18 @@ const tagged = (resourceArn: string, stack: string) => ({
 /** An enrolled account with one resource of every kind, over two Tagging API pages. */
 function answerDeployedStacks(): void {
   computeOptimizerMock.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
-  taggingMock
-    .on(GetResourcesCommand)
-    .callsFake(({ PaginationToken }) =>
-      !PaginationToken
-        ? { ResourceTagMappingList: [tagged(ASG_ARN, 'HpcClusterStack'), tagged(INSTANCE_ARN, 'HpcClusterStack')], PaginationToken: 'page-2' }
-        : {
-            ResourceTagMappingList: [tagged(NEW_INSTANCE_ARN, 'HpcClusterStack'), tagged(FUNCTION_ARN, 'WorkerFleetStack'), tagged(SERVICE_ARN, 'WorkerFleetStack')],
-            PaginationToken: '',
-          },
-    );
+  taggingMock.on(GetResourcesCommand).callsFake(({ PaginationToken }) =>
+    !PaginationToken
+      ? { ResourceTagMappingList: [tagged(ASG_ARN, 'HpcClusterStack'), tagged(INSTANCE_ARN, 'HpcClusterStack')], PaginationToken: 'page-2' }
+      : {
+          ResourceTagMappingList: [
+            tagged(NEW_INSTANCE_ARN, 'HpcClusterStack'),
+            tagged(FUNCTION_ARN, 'WorkerFleetStack'),
+            tagged(SERVICE_ARN, 'WorkerFleetStack'),
+          ],
+          PaginationToken: '',
+        },
+  );
   computeOptimizerMock.on(GetAutoScalingGroupRecommendationsCommand).resolves({
     autoScalingGroupRecommendations: [
       {
@@ -57,30 +62,39 @@ function answerDeployedStacks(): void {
         finding: 'Overprovisioned',
         currentConfiguration: { instanceType: 'c5n.18xlarge', desiredCapacity: 2, minSize: 2, maxSize: 2 },
         recommendationOptions: [
-          { rank: 2, configuration: { instanceType: 'c6in.16xlarge' }, savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 300 } } },
-          { rank: 1, configuration: { instanceType: 'c5n.9xlarge' }, savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 1400.5 } } },
+          {
+            rank: 2,
+            configuration: { instanceType: 'c6in.16xlarge' },
+            savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 300 } },
+          },
+          {
+            rank: 1,
+            configuration: { instanceType: 'c5n.9xlarge' },
+            savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 1400.5 } },
+          },
         ],
       },
     ],
   });
   // Two pages by nextToken; the second instance only appears as an error (too new to judge).
-  computeOptimizerMock
-    .on(GetEC2InstanceRecommendationsCommand)
-    .callsFake(({ nextToken }) =>
-      nextToken === undefined
-        ? {
-            instanceRecommendations: [
-              {
-                instanceArn: INSTANCE_ARN,
-                currentInstanceType: 'c5n.18xlarge',
-                finding: 'Optimized',
-                recommendationOptions: [{ rank: 1, instanceType: 'c5n.18xlarge' }],
-              },
-            ],
-            nextToken: 'ec2-page-2',
-          }
-        : { instanceRecommendations: [], errors: [{ identifier: NEW_INSTANCE_ARN, code: 'InsufficientData', message: 'not enough metrics yet' }] },
-    );
+  computeOptimizerMock.on(GetEC2InstanceRecommendationsCommand).callsFake(({ nextToken }) =>
+    nextToken === undefined
+      ? {
+          instanceRecommendations: [
+            {
+              instanceArn: INSTANCE_ARN,
+              currentInstanceType: 'c5n.18xlarge',
+              finding: 'Optimized',
+              recommendationOptions: [{ rank: 1, instanceType: 'c5n.18xlarge' }],
+            },
+          ],
+          nextToken: 'ec2-page-2',
+        }
+      : {
+          instanceRecommendations: [],
+          errors: [{ identifier: NEW_INSTANCE_ARN, code: 'InsufficientData', message: 'not enough metrics yet' }],
+        },
+  );
   computeOptimizerMock.on(GetLambdaFunctionRecommendationsCommand).resolves({
     lambdaFunctionRecommendations: [
       { functionArn: `${FUNCTION_ARN}:$LATEST`, currentMemorySize: 1024, finding: 'Unavailable', findingReasonCodes: ['InsufficientData'] },
@@ -94,7 +108,9 @@ function answerDeployedStacks(): void {
         finding: 'Overprovisioned',
         findingReasonCodes: ['CPUOverprovisioned'],
         currentServiceConfiguration: { cpu: 1024, memory: 2048 },
-        serviceRecommendationOptions: [{ cpu: 512, memory: 1024, savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 12.25 } } }],
+        serviceRecommendationOptions: [
+          { cpu: 512, memory: 1024, savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 12.25 } } },
+        ],
       },
     ],
   });
@@ -133,7 +149,9 @@ describe('enrollment', () => {
   });
 
   test('OptInRequiredException from any call gives the same opt-in advice', async () => {
-    computeOptimizerMock.on(GetEnrollmentStatusCommand).rejects(new OptInRequiredException({ message: 'The account is not opted in', $metadata: {} }));
+    computeOptimizerMock
+      .on(GetEnrollmentStatusCommand)
+      .rejects(new OptInRequiredException({ message: 'The account is not opted in', $metadata: {} }));
     expect(await failureLine([])).toMatch(
       /^Compute Optimizer is not enabled for this account \(calling compute-optimizer:GetEnrollmentStatus\): opt in with: aws compute-optimizer update-enrollment-status --status Active /,
     );
@@ -157,10 +175,17 @@ describe('recommendations for the stacks', () => {
       TagFilters: [{ Key: 'aws:cloudformation:stack-name', Values: ['HpcClusterStack', 'WorkerFleetStack', 'EdgeStack'] }],
       ResourceTypeFilters: ['autoscaling:autoScalingGroup', 'ec2:instance', 'lambda:function', 'ecs:service'],
     });
-    expect(computeOptimizerMock.commandCalls(GetAutoScalingGroupRecommendationsCommand)[0].args[0].input.autoScalingGroupArns).toEqual([ASG_ARN]);
+    expect(computeOptimizerMock.commandCalls(GetAutoScalingGroupRecommendationsCommand)[0].args[0].input.autoScalingGroupArns).toEqual([
+      ASG_ARN,
+    ]);
     expect(computeOptimizerMock.commandCalls(GetEC2InstanceRecommendationsCommand)).toHaveLength(2);
-    expect(computeOptimizerMock.commandCalls(GetEC2InstanceRecommendationsCommand)[0].args[0].input.instanceArns).toEqual([INSTANCE_ARN, NEW_INSTANCE_ARN]);
-    expect(computeOptimizerMock.commandCalls(GetLambdaFunctionRecommendationsCommand)[0].args[0].input.functionArns).toEqual([FUNCTION_ARN]);
+    expect(computeOptimizerMock.commandCalls(GetEC2InstanceRecommendationsCommand)[0].args[0].input.instanceArns).toEqual([
+      INSTANCE_ARN,
+      NEW_INSTANCE_ARN,
+    ]);
+    expect(computeOptimizerMock.commandCalls(GetLambdaFunctionRecommendationsCommand)[0].args[0].input.functionArns).toEqual([
+      FUNCTION_ARN,
+    ]);
     expect(computeOptimizerMock.commandCalls(GetECSServiceRecommendationsCommand)[0].args[0].input.serviceArns).toEqual([SERVICE_ARN]);
   });
 
@@ -183,7 +208,12 @@ describe('recommendations for the stacks', () => {
         enoughData: true,
       },
       expect.objectContaining({ name: 'i-0123456789abcdef0', current: 'c5n.18xlarge', finding: 'Optimized', enoughData: true }),
-      expect.objectContaining({ name: 'i-0fedcba9876543210', finding: 'NoRecommendation', enoughData: false, note: 'InsufficientData: not enough metrics yet' }),
+      expect.objectContaining({
+        name: 'i-0fedcba9876543210',
+        finding: 'NoRecommendation',
+        enoughData: false,
+        note: 'InsufficientData: not enough metrics yet',
+      }),
       expect.objectContaining({
         stack: 'WorkerFleetStack',
         kind: 'ecs-service',
@@ -258,13 +288,17 @@ describe('recommendations for the stacks', () => {
 
     const { exitCode, stdout } = await runRightsizeCli([]);
     expect(exitCode).toBe(0);
-    expect(stdout).toMatch(/^No Auto Scaling groups, EC2 instances, Lambda functions or ECS services tagged .* in us-east-1\. Are the stacks deployed/);
+    expect(stdout).toMatch(
+      /^No Auto Scaling groups, EC2 instances, Lambda functions or ECS services tagged .* in us-east-1\. Are the stacks deployed/,
+    );
     expect(computeOptimizerMock.calls()).toHaveLength(1);
   });
 
   test('AccessDenied names the IAM action: tag:GetResources', async () => {
     computeOptimizerMock.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
-    taggingMock.on(GetResourcesCommand).rejects(Object.assign(new Error('User is not authorized to perform: tag:GetResources'), { name: 'AccessDeniedException' }));
+    taggingMock
+      .on(GetResourcesCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform: tag:GetResources'), { name: 'AccessDeniedException' }));
     expect(await failureLine([])).toMatch(/^Access denied: the IAM identity may not call tag:GetResources\. Allow tag:GetResources/);
   });
 
@@ -275,7 +309,9 @@ describe('recommendations for the stacks', () => {
   });
 
   test('throttling that outlasts the SDK retries ends in one line', async () => {
-    computeOptimizerMock.on(GetEnrollmentStatusCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { attempts: 3 } }));
+    computeOptimizerMock
+      .on(GetEnrollmentStatusCommand)
+      .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { attempts: 3 } }));
     expect(await failureLine([])).toBe(
       'AWS throttled compute-optimizer:GetEnrollmentStatus and 3 attempts were used up: wait a minute and run again (or raise AWS_MAX_ATTEMPTS).',
     );

@@ -32,7 +32,9 @@ afterAll(async () => {
 
 it.each(ENTRIES)('the %s bundle contains jimp and the AWS SDK and no native module', (entry) => {
   const bundle = bundles.get(entry)!;
-  expect(bundle.inputs).toEqual(expect.arrayContaining([expect.stringMatching(/node_modules\/jimp\//), expect.stringMatching(/node_modules\/@aws-sdk\/client-s3\//)]));
+  expect(bundle.inputs).toEqual(
+    expect.arrayContaining([expect.stringMatching(/node_modules\/jimp\//), expect.stringMatching(/node_modules\/@aws-sdk\/client-s3\//)]),
+  );
   expect(bundle.inputs.filter((input) => input.endsWith('.node'))).toEqual([]);
   expect(statSync(bundle.file).size).toBeLessThan(8 * 1024 * 1024);
 });

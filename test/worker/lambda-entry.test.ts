@@ -24,7 +24,12 @@ function sqsRecord(messageId: string, body: string): SQSRecord {
     messageId,
     receiptHandle: `receipt-${messageId}`,
     body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1700000000000', SenderId: 'AIDEXAMPLE', ApproximateFirstReceiveTimestamp: '1700000000000' },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1700000000000',
+      SenderId: 'AIDEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1700000000000',
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -56,9 +61,18 @@ describe('createSqsLambdaHandler', () => {
     await lambdaHandler()({ Records: [good, malformed, missing] });
 
     expect(info).toHaveBeenCalledTimes(1);
-    expect(info).toHaveBeenCalledWith('message', expect.objectContaining({ messageId: 'good-1', outcome: 'processed', outputKeys: ['thumbnails/good.png.png'], receiveCount: 1 }));
-    expect(error).toHaveBeenCalledWith('message', expect.objectContaining({ messageId: 'malformed-1', outcome: 'failed', errorClass: 'MalformedMessageError' }));
-    expect(error).toHaveBeenCalledWith('message', expect.objectContaining({ messageId: 'missing-1', outcome: 'failed', errorClass: 'NoSuchKey', inputKeys: ['incoming/gone.png'] }));
+    expect(info).toHaveBeenCalledWith(
+      'message',
+      expect.objectContaining({ messageId: 'good-1', outcome: 'processed', outputKeys: ['thumbnails/good.png.png'], receiveCount: 1 }),
+    );
+    expect(error).toHaveBeenCalledWith(
+      'message',
+      expect.objectContaining({ messageId: 'malformed-1', outcome: 'failed', errorClass: 'MalformedMessageError' }),
+    );
+    expect(error).toHaveBeenCalledWith(
+      'message',
+      expect.objectContaining({ messageId: 'missing-1', outcome: 'failed', errorClass: 'NoSuchKey', inputKeys: ['incoming/gone.png'] }),
+    );
   });
 
   it('reports a batch where every record failed the same way instead of throwing', async () => {

@@ -51,16 +51,25 @@ describe('parsePollerConfig', () => {
   });
 
   it('treats an empty value as unset', () => {
-    expect(parsePollerConfig({ ...minimal, CONCURRENCY: '', S3_FORCE_PATH_STYLE: '' })).toMatchObject({ concurrency: 10, s3ForcePathStyle: false });
+    expect(parsePollerConfig({ ...minimal, CONCURRENCY: '', S3_FORCE_PATH_STYLE: '' })).toMatchObject({
+      concurrency: 10,
+      s3ForcePathStyle: false,
+    });
   });
 
   it.each([
     [{ OUTPUT_BUCKET: 'thumbs-out' }, 'QUEUE_URL is required: set it to the URL of the SQS work queue'],
     [{ ...minimal, QUEUE_URL: '' }, 'QUEUE_URL is required'],
-    [{ ...minimal, QUEUE_URL: 'work-queue' }, 'QUEUE_URL must be an http(s) URL, the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work (got "work-queue")'],
+    [
+      { ...minimal, QUEUE_URL: 'work-queue' },
+      'QUEUE_URL must be an http(s) URL, the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work (got "work-queue")',
+    ],
     [{ ...minimal, QUEUE_URL: 'ftp://example.com/q' }, 'QUEUE_URL must be an http(s) URL'],
     [{ QUEUE_URL }, 'OUTPUT_BUCKET is required: set it to an S3 bucket name'],
-    [{ ...minimal, OUTPUT_BUCKET: 'Thumbs' }, 'OUTPUT_BUCKET must be an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens (got "Thumbs")'],
+    [
+      { ...minimal, OUTPUT_BUCKET: 'Thumbs' },
+      'OUTPUT_BUCKET must be an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens (got "Thumbs")',
+    ],
     [{ ...minimal, OUTPUT_BUCKET: 'ab' }, 'OUTPUT_BUCKET must be an S3 bucket name'],
     [{ ...minimal, OUTPUT_BUCKET: 'bucket-' }, 'OUTPUT_BUCKET must be an S3 bucket name'],
     [{ ...minimal, OUTPUT_BUCKET: 'x'.repeat(64) }, 'OUTPUT_BUCKET must be an S3 bucket name'],

@@ -33,7 +33,10 @@ async function runWorker(env: Record<string, string>) {
 
 describe('poller-main configuration errors', () => {
   it.each([
-    [{}, 'worker: QUEUE_URL is required: set it to the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work'],
+    [
+      {},
+      'worker: QUEUE_URL is required: set it to the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work',
+    ],
     [{ QUEUE_URL: VALID.QUEUE_URL }, 'worker: OUTPUT_BUCKET is required: set it to an S3 bucket name'],
     [{ ...VALID, CONCURRENCY: 'lots' }, 'worker: CONCURRENCY must be a whole number from 1 to 100 (got "lots")'],
     [{ ...VALID, VISIBILITY_TIMEOUT_SECONDS: '0' }, 'worker: VISIBILITY_TIMEOUT_SECONDS must be a whole number from 1 to 43200 (got "0")'],
@@ -53,6 +56,8 @@ describe('poller-main configuration errors', () => {
       timeout: 30_000,
     });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('worker: QUEUE_URL is required: set it to the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work\n');
+    expect(result.stderr).toBe(
+      'worker: QUEUE_URL is required: set it to the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work\n',
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { CreateQueueCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { batchSizesFor, heartbeatIntervalSeconds, type LogLine, type PollerOptions, type RunningPoller, startPoller } from '../../worker/src/poller';
+import {
+  batchSizesFor,
+  heartbeatIntervalSeconds,
+  type LogLine,
+  type PollerOptions,
+  type RunningPoller,
+  startPoller,
+} from '../../worker/src/poller';
 import { type LocalAws, peekAll, queueDepth, sendBodies, startLocalAws, waitFor } from './support/local-aws';
 
 describe('batchSizesFor', () => {
@@ -42,9 +49,20 @@ describe('startPoller against a local SQS', () => {
     return QueueUrl!;
   }
 
-  function poll(queueUrl: string, overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handleMessage'>): { poller: RunningPoller; logs: LogLine[] } {
+  function poll(
+    queueUrl: string,
+    overrides: Partial<PollerOptions> & Pick<PollerOptions, 'handleMessage'>,
+  ): { poller: RunningPoller; logs: LogLine[] } {
     const logs: LogLine[] = [];
-    const poller = startPoller({ sqs: aws.sqs, queueUrl, concurrency: 10, visibilityTimeoutSeconds: 30, waitTimeSeconds: 0, log: (line) => logs.push(line), ...overrides });
+    const poller = startPoller({
+      sqs: aws.sqs,
+      queueUrl,
+      concurrency: 10,
+      visibilityTimeoutSeconds: 30,
+      waitTimeSeconds: 0,
+      log: (line) => logs.push(line),
+      ...overrides,
+    });
     pollers.push(poller);
     return { poller, logs };
   }
@@ -72,7 +90,11 @@ describe('startPoller against a local SQS', () => {
 
   it('works on up to `concurrency` messages at once', async () => {
     const queueUrl = await newQueue();
-    await sendBodies(aws.sqs, queueUrl, Array.from({ length: 12 }, (_, index) => `m-${index}`));
+    await sendBodies(
+      aws.sqs,
+      queueUrl,
+      Array.from({ length: 12 }, (_, index) => `m-${index}`),
+    );
     let running = 0;
     let mostAtOnce = 0;
     const releaseAll = deferred<void>();
@@ -109,13 +131,17 @@ describe('startPoller against a local SQS', () => {
     // For more than two visibility timeouts, a competing consumer finds nothing to receive.
     const competitorDeadline = Date.now() + 4_500;
     while (Date.now() < competitorDeadline) {
-      const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const { Messages } = await aws.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       expect(Messages ?? []).toEqual([]);
       await sleep(100);
     }
     jobDone.resolve();
 
-    await waitFor('the finished job to be deleted', async () => sameDepth(await queueDepth(aws.sqs, queueUrl), { visible: 0, inFlight: 0 }));
+    await waitFor('the finished job to be deleted', async () =>
+      sameDepth(await queueDepth(aws.sqs, queueUrl), { visible: 0, inFlight: 0 }),
+    );
     expect(calls).toBe(1);
   });
 

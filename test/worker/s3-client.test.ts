@@ -2,7 +2,9 @@ import { createS3Client, S3_CONNECTION_TIMEOUT_MS, S3_REQUEST_TIMEOUT_MS } from 
 
 test('every S3 call is bounded, so a stalled connection fails its job instead of hanging it', async () => {
   const client = createS3Client({ forcePathStyle: false });
-  const handler = client.config.requestHandler as unknown as { configProvider: Promise<{ requestTimeout: number; connectionTimeout: number }> };
+  const handler = client.config.requestHandler as unknown as {
+    configProvider: Promise<{ requestTimeout: number; connectionTimeout: number }>;
+  };
   await expect(handler.configProvider).resolves.toMatchObject({
     requestTimeout: S3_REQUEST_TIMEOUT_MS,
     connectionTimeout: S3_CONNECTION_TIMEOUT_MS,

@@ -12,7 +12,9 @@ describe('parseS3EventMessage', () => {
   });
 
   it('decodes + as a space and %2B as a plus, the way S3 encodes keys', () => {
-    const body = JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b-1' }, object: { key: 'incoming/a+b%2Bc.png' } } }] });
+    const body = JSON.stringify({
+      Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b-1' }, object: { key: 'incoming/a+b%2Bc.png' } } }],
+    });
     expect(parseS3EventMessage(body)).toMatchObject({ created: [{ key: 'incoming/a b+c.png' }] });
   });
 
@@ -46,11 +48,27 @@ describe('parseS3EventMessage', () => {
     ['empty Records', '{"Records":[]}', 'message has no Records array'],
     ['a record without eventName', '{"Records":[{"s3":{}}]}', 'Records[0] has no eventName'],
     ['a record that is not an object', '{"Records":["x"]}', 'Records[0] has no eventName'],
-    ['no bucket name', '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"incoming/a"}}}]}', 'Records[0].s3.bucket.name is missing'],
-    ['no object key', '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b-1"},"object":{}}}]}', 'Records[0].s3.object.key is missing'],
+    [
+      'no bucket name',
+      '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"incoming/a"}}}]}',
+      'Records[0].s3.bucket.name is missing',
+    ],
+    [
+      'no object key',
+      '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b-1"},"object":{}}}]}',
+      'Records[0].s3.object.key is missing',
+    ],
     ['no s3 section', '{"Records":[{"eventName":"ObjectCreated:Put"}]}', 'Records[0].s3.bucket.name is missing'],
-    ['a broken %-escape in the key', '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b-1"},"object":{"key":"incoming/%E0%A4%A"}}}]}', 'Records[0].s3.object.key is not valid URL encoding'],
-    ['an SNS envelope (raw delivery off)', JSON.stringify({ Type: 'Notification', Message: s3EventBody('b-1', 'incoming/a.png') }), 'enable raw message delivery'],
+    [
+      'a broken %-escape in the key',
+      '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b-1"},"object":{"key":"incoming/%E0%A4%A"}}}]}',
+      'Records[0].s3.object.key is not valid URL encoding',
+    ],
+    [
+      'an SNS envelope (raw delivery off)',
+      JSON.stringify({ Type: 'Notification', Message: s3EventBody('b-1', 'incoming/a.png') }),
+      'enable raw message delivery',
+    ],
   ])('rejects %s as a MalformedMessageError', (_case, body, message) => {
     expect(() => parseS3EventMessage(body)).toThrow(MalformedMessageError);
     expect(() => parseS3EventMessage(body)).toThrow(message);

@@ -67,11 +67,18 @@ describe('handleThumbnailJob', () => {
 
   it('skips keys outside incoming/ without reading them, so its own output can never trigger it', async () => {
     const outcome = await handleThumbnailJob({ messageId: 'm-4', body: s3EventBody(OUTPUT, 'thumbnails/cat.jpg.png') }, deps);
-    expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'no key under incoming/', inputKeys: ['thumbnails/cat.jpg.png'], outputKeys: [] });
+    expect(outcome).toMatchObject({
+      outcome: 'skipped',
+      reason: 'no key under incoming/',
+      inputKeys: ['thumbnails/cat.jpg.png'],
+      outputKeys: [],
+    });
   });
 
   it('skips events that create nothing', async () => {
-    const body = JSON.stringify({ Records: [{ eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: INPUT }, object: { key: 'incoming/x.png' } } }] });
+    const body = JSON.stringify({
+      Records: [{ eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: INPUT }, object: { key: 'incoming/x.png' } } }],
+    });
     const outcome = await handleThumbnailJob({ messageId: 'm-5', body }, deps);
     expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'no ObjectCreated record (ObjectRemoved:Delete)' });
   });
@@ -79,7 +86,12 @@ describe('handleThumbnailJob', () => {
   it.each([
     ['a body that is not JSON', () => Promise.resolve('{"Records": ['), 'MalformedMessageError', []],
     ['a JSON body of the wrong shape', () => Promise.resolve('{"hello":"world"}'), 'MalformedMessageError', []],
-    ['an object that does not exist', () => Promise.resolve(s3EventBody(INPUT, 'incoming/never-uploaded.png')), 'NoSuchKey', ['incoming/never-uploaded.png']],
+    [
+      'an object that does not exist',
+      () => Promise.resolve(s3EventBody(INPUT, 'incoming/never-uploaded.png')),
+      'NoSuchKey',
+      ['incoming/never-uploaded.png'],
+    ],
     [
       'an object that is not an image',
       async () => {
@@ -103,13 +115,23 @@ describe('handleThumbnailJob', () => {
     const flakyS3 = new S3Client({});
     const s3Mock = mockClient(flakyS3);
     s3Mock.on(GetObjectCommand).callsFake((input) => aws.s3.send(new GetObjectCommand(input)));
-    s3Mock
-      .on(PutObjectCommand)
-      .rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }));
+    s3Mock.on(PutObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'SlowDown',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503 },
+        message: 'Please reduce your request rate.',
+      }),
+    );
 
     const outcome = await handleThumbnailJob({ messageId: 'm-7', body: s3EventBody(INPUT, key) }, { ...deps, s3: flakyS3 });
 
-    expect(outcome).toMatchObject({ outcome: 'failed', errorClass: 'SlowDown', errorMessage: 'Please reduce your request rate.', outputKeys: ['thumbnails/throttled.png.png'] });
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      errorClass: 'SlowDown',
+      errorMessage: 'Please reduce your request rate.',
+      outputKeys: ['thumbnails/throttled.png.png'],
+    });
     s3Mock.restore();
   });
 

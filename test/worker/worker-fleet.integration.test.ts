@@ -76,10 +76,22 @@ it('turns an uploaded image into a smaller PNG thumbnail in the output bucket', 
 
   const worker = startWorker(queueUrl);
 
-  const processed = await worker.waitForRecord('the upload to be processed', (record) => record.messageId === uploadId && record.outcome === 'processed');
-  expect(processed).toMatchObject({ event: 'message', level: 'info', inputKeys: [key], outputKeys: [outputKey], durationMs: expect.any(Number) });
+  const processed = await worker.waitForRecord(
+    'the upload to be processed',
+    (record) => record.messageId === uploadId && record.outcome === 'processed',
+  );
+  expect(processed).toMatchObject({
+    event: 'message',
+    level: 'info',
+    inputKeys: [key],
+    outputKeys: [outputKey],
+    durationMs: expect.any(Number),
+  });
   expect(worker.outcomes().filter((record) => record.messageId === uploadId)).toHaveLength(1);
-  expect(worker.outcomes().find((record) => record.messageId === testEventId)).toMatchObject({ outcome: 'skipped', reason: 's3:TestEvent' });
+  expect(worker.outcomes().find((record) => record.messageId === testEventId)).toMatchObject({
+    outcome: 'skipped',
+    reason: 's3:TestEvent',
+  });
 
   const thumbnail = await waitFor('the thumbnail to be readable', () => getObjectBytes(aws.s3, OUTPUT, outputKey));
   expect(await decodeImage(thumbnail)).toEqual({ width: 256, height: 192, mime: 'image/png' });
@@ -99,16 +111,26 @@ it('parks poison messages in the DLQ after maxReceiveCount while good messages f
     NoSuchKey: s3EventBody(INPUT, 'incoming/poison-run/never-uploaded.png'),
     NotAnImageError: s3EventBody(INPUT, 'incoming/poison-run/notes.jpg'),
   };
-  const bodies = [...goodKeys.slice(0, 3).map((key) => s3EventBody(INPUT, key)), ...Object.values(poison), ...goodKeys.slice(3).map((key) => s3EventBody(INPUT, key))];
+  const bodies = [
+    ...goodKeys.slice(0, 3).map((key) => s3EventBody(INPUT, key)),
+    ...Object.values(poison),
+    ...goodKeys.slice(3).map((key) => s3EventBody(INPUT, key)),
+  ];
   const ids = await sendBodies(aws.sqs, queueUrl, bodies);
   const goodIds = [...ids.slice(0, 3), ...ids.slice(6)];
   const poisonIds = ids.slice(3, 6);
 
   const worker = startWorker(queueUrl);
 
-  await waitFor('the three poison messages to reach the DLQ', async () => (await queueDepth(aws.sqs, dlqUrl)).visible === 3 && isDrained(queueUrl), 30_000);
+  await waitFor(
+    'the three poison messages to reach the DLQ',
+    async () => (await queueDepth(aws.sqs, dlqUrl)).visible === 3 && isDrained(queueUrl),
+    30_000,
+  );
   expect((await peekAll(aws.sqs, dlqUrl)).map((message) => message.messageId).sort()).toEqual([...poisonIds].sort());
-  expect(await listKeys(aws.s3, OUTPUT, 'thumbnails/poison-run/')).toEqual(goodKeys.map((key) => `${key.replace('incoming/', 'thumbnails/')}.png`).sort());
+  expect(await listKeys(aws.s3, OUTPUT, 'thumbnails/poison-run/')).toEqual(
+    goodKeys.map((key) => `${key.replace('incoming/', 'thumbnails/')}.png`).sort(),
+  );
 
   Object.keys(poison).forEach((errorClass, index) => {
     const failures = worker.outcomes('failed').filter((record) => record.messageId === poisonIds[index]);
@@ -116,8 +138,13 @@ it('parks poison messages in the DLQ after maxReceiveCount while good messages f
     failures.forEach((failure) => expect(failure).toMatchObject({ level: 'error', errorClass }));
   });
   // Nothing waited on the poison: every good message was done before any poison message's retry.
-  const firstRetry = worker.records.findIndex((record, index) => record.outcome === 'failed' && worker.records.slice(0, index).some((earlier) => earlier.messageId === record.messageId));
-  const lastGood = Math.max(...goodIds.map((id) => worker.records.findIndex((record) => record.messageId === id && record.outcome === 'processed')));
+  const firstRetry = worker.records.findIndex(
+    (record, index) =>
+      record.outcome === 'failed' && worker.records.slice(0, index).some((earlier) => earlier.messageId === record.messageId),
+  );
+  const lastGood = Math.max(
+    ...goodIds.map((id) => worker.records.findIndex((record) => record.messageId === id && record.outcome === 'processed')),
+  );
   expect(lastGood).toBeGreaterThanOrEqual(0);
   expect(lastGood).toBeLessThan(firstRetry);
   expect(worker.alive).toBe(true);
@@ -137,7 +164,11 @@ it('redelivers the message of a worker killed mid-job to another worker, which w
   expect(await getObjectBytes(aws.s3, OUTPUT, 'thumbnails/killed/photo.png.png')).toBeUndefined();
 
   const survivor = startWorker(queueUrl);
-  await survivor.waitForRecord('the second worker to process the redelivered message', (record) => record.messageId === messageId && record.outcome === 'processed', 20_000);
+  await survivor.waitForRecord(
+    'the second worker to process the redelivered message',
+    (record) => record.messageId === messageId && record.outcome === 'processed',
+    20_000,
+  );
 
   expect(await listKeys(aws.s3, OUTPUT, 'thumbnails/killed/')).toEqual(['thumbnails/killed/photo.png.png']);
   expect(doomed.outcomes()).toEqual([]);
@@ -150,7 +181,11 @@ it('on SIGTERM finishes the batch in flight, deletes only what it finished, and 
   const { queueUrl, dlqUrl } = await createQueueWithDlq(aws.sqs, 'sigterm', 10);
   const keys = Array.from({ length: 12 }, (_, index) => `incoming/sigterm/img-${index}.png`);
   await Promise.all(keys.map(async (key, index) => putObject(aws.s3, INPUT, key, await generatedPng(48, 48, index))));
-  const ids = await sendBodies(aws.sqs, queueUrl, keys.map((key) => s3EventBody(INPUT, key)));
+  const ids = await sendBodies(
+    aws.sqs,
+    queueUrl,
+    keys.map((key) => s3EventBody(INPUT, key)),
+  );
 
   const stopping = startWorker(queueUrl, { CONCURRENCY: '4', WORKER_TEST_DELAY_MS: '1500', VISIBILITY_TIMEOUT_SECONDS: '5' });
   await stopping.waitForRecord('a batch to be mid-job', (record) => record.event === 'test-delay');

@@ -22,7 +22,10 @@ beforeAll(() => {
   template = app.template(app.stacks.workers);
 });
 
-describeSharedPipeline('maxLatencySeconds=600, maxReceiveCount=3', () => ({ app, template }), { maxReceiveCount: 3, maxLatencySeconds: 600 });
+describeSharedPipeline('maxLatencySeconds=600, maxReceiveCount=3', () => ({ app, template }), {
+  maxReceiveCount: 3,
+  maxLatencySeconds: 600,
+});
 
 test('target backlog per worker: 600 / 4 = 150', () => {
   const policy = Object.values(resourcesOfType(template, 'AWS::ApplicationAutoScaling::ScalingPolicy'))
@@ -32,7 +35,9 @@ test('target backlog per worker: 600 / 4 = 150', () => {
 });
 
 test('fargateSpotPercent=0: regular Fargate only (a zero-weight provider is left out)', () => {
-  expect(onlyResource(template, 'AWS::ECS::Service').Properties.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Weight: 100 }]);
+  expect(onlyResource(template, 'AWS::ECS::Service').Properties.CapacityProviderStrategy).toEqual([
+    { CapacityProvider: 'FARGATE', Weight: 100 },
+  ]);
 });
 
 test('jobTimeoutSeconds=300: poller visibility timeout 330 s; the Fargate stop timeout stays at its 120 s maximum', () => {

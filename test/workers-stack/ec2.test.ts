@@ -138,7 +138,12 @@ describe('launch template', () => {
           Match.objectLike({
             Action: 's3:GetObject',
             Resource: Match.arrayWith([
-              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', Match.anyValue(), Match.stringLikeRegexp('^/[0-9a-f]{64}\\.js$')]] },
+              {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', Match.anyValue(), Match.stringLikeRegexp('^/[0-9a-f]{64}\\.js$')],
+                ],
+              },
             ]),
           }),
         ]),
@@ -148,7 +153,8 @@ describe('launch template', () => {
 });
 
 describe('backlog scaling', () => {
-  const scalingPolicies = () => Object.values(resourcesOfType(template, 'AWS::AutoScaling::ScalingPolicy')).map((policy) => policy.Properties);
+  const scalingPolicies = () =>
+    Object.values(resourcesOfType(template, 'AWS::AutoScaling::ScalingPolicy')).map((policy) => policy.Properties);
 
   test('target tracking on metric math: visible messages / in-service instances, target 300 / 2 = 150', () => {
     const policy = scalingPolicies().find((p) => p.PolicyType === 'TargetTrackingScaling')!;
@@ -164,7 +170,11 @@ describe('backlog scaling', () => {
         Id: 'workers',
         ReturnData: false,
         MetricStat: {
-          Metric: { Namespace: 'AWS/AutoScaling', MetricName: 'GroupInServiceInstances', Dimensions: [{ Name: 'AutoScalingGroupName', Value: groupRef() }] },
+          Metric: {
+            Namespace: 'AWS/AutoScaling',
+            MetricName: 'GroupInServiceInstances',
+            Dimensions: [{ Name: 'AutoScalingGroupName', Value: groupRef() }],
+          },
           Stat: 'Average',
         },
       }),

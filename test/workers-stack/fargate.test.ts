@@ -137,7 +137,10 @@ describe('backlog scaling', () => {
     const policyId = alarm.AlarmActions[0].Ref;
     expect(template.toJSON().Resources[policyId].Properties).toMatchObject({
       PolicyType: 'StepScaling',
-      StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+      },
     });
   });
 
@@ -150,7 +153,10 @@ describe('backlog scaling', () => {
     const policyId = alarm.AlarmActions[0].Ref;
     expect(template.toJSON().Resources[policyId].Properties).toMatchObject({
       PolicyType: 'StepScaling',
-      StepScalingPolicyConfiguration: { AdjustmentType: 'ExactCapacity', StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }] },
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ExactCapacity',
+        StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }],
+      },
     });
   });
 });

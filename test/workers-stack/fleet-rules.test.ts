@@ -55,7 +55,13 @@ test('backlog per worker target = maxLatencySeconds / avgProcessingSeconds', () 
 
 describe('Fargate capacity providers', () => {
   test.each([
-    [50, [{ capacityProvider: 'FARGATE_SPOT', weight: 50 }, { capacityProvider: 'FARGATE', weight: 50 }]],
+    [
+      50,
+      [
+        { capacityProvider: 'FARGATE_SPOT', weight: 50 },
+        { capacityProvider: 'FARGATE', weight: 50 },
+      ],
+    ],
     [100, [{ capacityProvider: 'FARGATE_SPOT', weight: 100 }]],
     [0, [{ capacityProvider: 'FARGATE', weight: 100 }]],
   ])('%i%% Spot', (spotPercent, expected) => {
@@ -65,7 +71,9 @@ describe('Fargate capacity providers', () => {
 
 describe('EC2 architecture from the instance types', () => {
   test('the default Graviton types: arm64', () => {
-    expect(architectureOfInstanceTypes(['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'])).toBe(ec2.InstanceArchitecture.ARM_64);
+    expect(architectureOfInstanceTypes(['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'])).toBe(
+      ec2.InstanceArchitecture.ARM_64,
+    );
   });
 
   test('Intel/AMD types: x86_64', () => {

@@ -3,8 +3,7 @@ import type { EfaInstanceType } from '../../lib/hpc/efa-instance-types';
 
 /** What one DescribeInstanceTypes item becomes: a catalog entry, or the reason it is left out. */
 export type CatalogEntryOutcome =
-  | { readonly name: string; readonly entry: EfaInstanceType }
-  | { readonly name: string; readonly skipped: string };
+  { readonly name: string; readonly entry: EfaInstanceType } | { readonly name: string; readonly skipped: string };
 
 /** The architectures the HPC stack builds for (AMI and container platform); see EfaInstanceType. */
 const CATALOG_ARCHITECTURES = ['x86_64', 'arm64'] as const;

@@ -7,7 +7,8 @@ import { HPC_PROFILES, HPC_PROFILE_NAMES, type HpcProfileName } from '../../lib/
  * which would be misleading: the type has EFA, the regions asked just do not offer it.
  */
 export function profileTypesMissingFrom(catalog: EfaCatalogFile): [HpcProfileName, string][] {
-  return HPC_PROFILE_NAMES.filter((profile) => !Object.hasOwn(catalog.instanceTypes, HPC_PROFILES[profile].instanceType)).map(
-    (profile) => [profile, HPC_PROFILES[profile].instanceType],
-  );
+  return HPC_PROFILE_NAMES.filter((profile) => !Object.hasOwn(catalog.instanceTypes, HPC_PROFILES[profile].instanceType)).map((profile) => [
+    profile,
+    HPC_PROFILES[profile].instanceType,
+  ]);
 }

@@ -18,7 +18,11 @@ export const APP_DIR = path.resolve(__dirname, '..', '..');
  * Left out: ~/.cdk.json user defaults, which this project does not use.
  */
 export function readCdkContext(appDir: string, contextFlags: readonly string[]): ContextReader {
-  const layers = [parseContextFlags(contextFlags), readContextFile(appDir, 'cdk.json', true), readContextFile(appDir, 'cdk.context.json', false)];
+  const layers = [
+    parseContextFlags(contextFlags),
+    readContextFile(appDir, 'cdk.json', true),
+    readContextFile(appDir, 'cdk.context.json', false),
+  ];
   return (key) => layers.find((layer) => Object.hasOwn(layer, key))?.[key];
 }
 

@@ -42,7 +42,12 @@ export interface PreflightOptions {
  * (the client's region): the AZ, the type's offering there, its EFA support against the
  * catalog the stack sizes its launch templates from, and placement group names.
  */
-export async function runPreflight(ec2: EC2Client, hpc: HpcConfig, region: string, options: PreflightOptions = {}): Promise<PreflightReport> {
+export async function runPreflight(
+  ec2: EC2Client,
+  hpc: HpcConfig,
+  region: string,
+  options: PreflightOptions = {},
+): Promise<PreflightReport> {
   const checks: CheckResult[] = [];
   const availabilityZone = hpc.availabilityZone ?? (await firstAvailabilityZone(ec2));
   const availabilityZoneSource = hpc.availabilityZone ? 'hpc.availabilityZone' : 'first AZ of the region';
@@ -89,7 +94,8 @@ function offeringCheck(instanceType: string, availabilityZone: string, region: s
 
 function efaCheck(instanceType: string, region: string, info: InstanceTypeInfo | undefined): CheckResult {
   if (info === undefined) return { id: 'efa-supported', status: 'fail', detail: `${region} does not know ${instanceType}` };
-  if (!info.NetworkInfo?.EfaSupported) return { id: 'efa-supported', status: 'fail', detail: `EC2 says ${instanceType} has no EFA support` };
+  if (!info.NetworkInfo?.EfaSupported)
+    return { id: 'efa-supported', status: 'fail', detail: `EC2 says ${instanceType} has no EFA support` };
   const interfaces = info.NetworkInfo.EfaInfo?.MaximumEfaInterfaces;
   return { id: 'efa-supported', status: 'pass', detail: `EFA supported, up to ${interfaces ?? '?'} EFA interfaces per instance` };
 }
@@ -99,13 +105,18 @@ function efaCheck(instanceType: string, region: string, info: InstanceTypeInfo |
  * says otherwise, the launch template would ask for interfaces the type does not have.
  */
 function catalogCheck(hpc: HpcConfig, info: InstanceTypeInfo): CheckResult {
-  const live = { maxEfaInterfaces: info.NetworkInfo?.EfaInfo?.MaximumEfaInterfaces, maximumNetworkCards: info.NetworkInfo?.MaximumNetworkCards };
+  const live = {
+    maxEfaInterfaces: info.NetworkInfo?.EfaInfo?.MaximumEfaInterfaces,
+    maximumNetworkCards: info.NetworkInfo?.MaximumNetworkCards,
+  };
   const stale = (Object.keys(live) as (keyof typeof live)[]).filter((field) => live[field] !== hpc.instance[field]);
   if (stale.length === 0) {
     const figures = `${hpc.instance.maxEfaInterfaces} EFA interfaces, ${hpc.instance.maximumNetworkCards} network cards`;
     return { id: 'catalog-matches', status: 'pass', detail: `lib/hpc/efa-catalog.json agrees (${figures})` };
   }
-  const differences = stale.map((field) => `${field} ${hpc.instance[field]} in the catalog, ${live[field] ?? 'unknown'} from EC2`).join('; ');
+  const differences = stale
+    .map((field) => `${field} ${hpc.instance[field]} in the catalog, ${live[field] ?? 'unknown'} from EC2`)
+    .join('; ');
   return { id: 'catalog-matches', status: 'fail', detail: `${differences}: regenerate with npm run efa-catalog` };
 }
 
@@ -127,6 +138,8 @@ async function placementGroupCheck(ec2: EC2Client, name: string | undefined): Pr
     status: 'info',
     detail:
       'the stack creates its own cluster placement group under a generated name, so no clash is possible; ' +
-      (names.length > 0 ? `existing cluster placement groups in the region: ${names.join(', ')}` : 'the region has no cluster placement groups yet'),
+      (names.length > 0
+        ? `existing cluster placement groups in the region: ${names.join(', ')}`
+        : 'the region has no cluster placement groups yet'),
   };
 }

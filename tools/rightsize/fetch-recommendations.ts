@@ -42,7 +42,9 @@ export async function fetchRecommendations(
     ifAny(arnsOf('auto-scaling-group'), (arns) =>
       asIamAction('compute-optimizer:GetAutoScalingGroupRecommendations', () =>
         allPages(async (nextToken) => {
-          const page = await computeOptimizer.send(new GetAutoScalingGroupRecommendationsCommand({ autoScalingGroupArns: arns, nextToken }));
+          const page = await computeOptimizer.send(
+            new GetAutoScalingGroupRecommendationsCommand({ autoScalingGroupArns: arns, nextToken }),
+          );
           return { ...page, recommendations: page.autoScalingGroupRecommendations };
         }),
       ),

@@ -91,7 +91,12 @@ function noRecommendation(kind: ResourceKind): Assessment {
 }
 
 function fromError(error: GetRecommendationError): Assessment {
-  return { finding: 'NoRecommendation', findingReasons: [], enoughData: false, note: `${error.code ?? 'Error'}: ${error.message ?? 'no details'}` };
+  return {
+    finding: 'NoRecommendation',
+    findingReasons: [],
+    enoughData: false,
+    note: `${error.code ?? 'Error'}: ${error.message ?? 'no details'}`,
+  };
 }
 
 function assessAutoScalingGroup(recommendation: AutoScalingGroupRecommendation): Assessment {

@@ -28,7 +28,11 @@ const RESOURCE_TYPE_FILTERS = ['autoscaling:autoScalingGroup', 'ec2:instance', '
  * rather than by reading the stacks: one paginated call covers every stack, and it also finds
  * the instances an Auto Scaling group launched (CloudFormation's tags propagate to them).
  */
-export async function findStackResources(tagging: ResourceGroupsTaggingAPIClient, stacks: readonly string[], log: Log): Promise<StackResource[]> {
+export async function findStackResources(
+  tagging: ResourceGroupsTaggingAPIClient,
+  stacks: readonly string[],
+  log: Log,
+): Promise<StackResource[]> {
   return asIamAction('tag:GetResources', async () => {
     const resources: StackResource[] = [];
     let pages = 0;

@@ -43,5 +43,5 @@ interface ClientWithRegion {
  * throws "Region is missing" when nothing sets one; the failure printer turns that into one line.
  */
 export async function resolvedRegion(client: ClientWithRegion): Promise<string> {
-  return checkRegionName(await client.config.region(), 'the configured region (AWS_REGION or the profile\'s region)');
+  return checkRegionName(await client.config.region(), "the configured region (AWS_REGION or the profile's region)");
 }

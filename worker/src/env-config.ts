@@ -62,7 +62,11 @@ export function readBucketName(env: Env, name: string): string {
 }
 
 /** An optional whole number within [min, max]. */
-export function readInteger(env: Env, name: string, range: { readonly min: number; readonly max: number; readonly default: number }): number {
+export function readInteger(
+  env: Env,
+  name: string,
+  range: { readonly min: number; readonly max: number; readonly default: number },
+): number {
   const value = valueOf(env, name);
   if (value === undefined) {
     return range.default;

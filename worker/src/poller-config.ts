@@ -36,7 +36,11 @@ export interface PollerConfig extends JobEnvConfig {
  * @throws ConfigError naming the first missing or invalid variable.
  */
 export function parsePollerConfig(env: Env): PollerConfig {
-  const queueUrl = readHttpUrl(env, 'QUEUE_URL', 'the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work');
+  const queueUrl = readHttpUrl(
+    env,
+    'QUEUE_URL',
+    'the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work',
+  );
   return {
     queueUrl,
     ...parseJobEnvConfig(env),

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   // reported on its own line without SDK warnings around it.
   const sqs = new SQSClient({});
   const s3 = createS3Client({ forcePathStyle: config.s3ForcePathStyle });
-  await sqs.config.region().catch(() => exitWithConfigError('AWS_REGION is not set: set it to the queue\'s region, e.g. us-east-1'));
+  await sqs.config.region().catch(() => exitWithConfigError("AWS_REGION is not set: set it to the queue's region, e.g. us-east-1"));
 
   const writeLine = jsonLineWriter(process.stdout);
   const poller = startThumbnailPoller({ sqs, s3, config, writeLine });

@@ -108,7 +108,13 @@ function startPollLoop(batchSize: number, options: PollerOptions, isStopping: ()
     markBatchDone();
   });
   consumer.on('error', (error, messages) => {
-    options.log({ level: 'error', event: 'sqs-error', errorClass: error.name, errorMessage: error.message, messageIds: messageIdsOf(messages) });
+    options.log({
+      level: 'error',
+      event: 'sqs-error',
+      errorClass: error.name,
+      errorMessage: error.message,
+      messageIds: messageIdsOf(messages),
+    });
   });
   consumer.start();
   return { consumer, idle: () => batchInFlight ?? Promise.resolve() };

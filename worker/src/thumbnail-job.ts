@@ -92,7 +92,8 @@ export async function handleThumbnailJob(message: WorkMessage, deps: ThumbnailJo
     });
     outputKeys.push(...tasks.map((task) => task.outputKey));
     if (tasks.length === 0) {
-      const reason = event.created.length === 0 ? `no ObjectCreated record (${event.ignoredEventNames.join(', ')})` : 'no key under incoming/';
+      const reason =
+        event.created.length === 0 ? `no ObjectCreated record (${event.ignoredEventNames.join(', ')})` : 'no key under incoming/';
       return finish({ outcome: 'skipped', reason });
     }
     // One record per message is what S3 sends in practice; several are handled in order.
@@ -106,7 +107,13 @@ export async function handleThumbnailJob(message: WorkMessage, deps: ThumbnailJo
   }
 }
 
-async function writeThumbnail(messageId: string, bucket: string, inputKey: string, outputKey: string, deps: ThumbnailJobDeps): Promise<void> {
+async function writeThumbnail(
+  messageId: string,
+  bucket: string,
+  inputKey: string,
+  outputKey: string,
+  deps: ThumbnailJobDeps,
+): Promise<void> {
   // No VersionId: the thumbnail follows the object's current content, so two quick uploads of the
   // same key converge on the newest one whatever order their messages are processed in.
   const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: inputKey }));

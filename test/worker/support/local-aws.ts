@@ -3,7 +3,13 @@
  * by the tests themselves, plus small helpers to drive them with the real SDK clients.
  */
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -94,7 +100,10 @@ export async function createQueueWithDlq(sqs: SQSClient, name: string, maxReceiv
 /** Messages waiting to be received (`visible`) and received but not yet deleted (`inFlight`). */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   const inFlight = Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
   // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too; real SQS does not.
@@ -120,7 +129,9 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: reado
 export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<{ messageId: string; body: string }[]> {
   const seen: { messageId: string; body: string }[] = [];
   for (;;) {
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+    );
     if (!Messages?.length) return seen;
     seen.push(...Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body! })));
   }
@@ -150,7 +161,14 @@ export function s3EventBody(bucket: string, key: string, size = 1024): string {
 
 /** The one-off message S3 sends when a bucket notification is configured. */
 export function s3TestEventBody(bucket: string): string {
-  return JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2025-01-01T00:00:00.000Z', Bucket: bucket, RequestId: 'R', HostId: 'H' });
+  return JSON.stringify({
+    Service: 'Amazon S3',
+    Event: 's3:TestEvent',
+    Time: '2025-01-01T00:00:00.000Z',
+    Bucket: bucket,
+    RequestId: 'R',
+    HostId: 'H',
+  });
 }
 
 /** Uploads bytes as an object. */
@@ -185,7 +203,11 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
  * Polls `probe` until it returns something other than undefined/false, or fails after the deadline
  * with the description and the last value seen, so a slow machine waits longer instead of flaking.
  */
-export async function waitFor<T>(description: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  description: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

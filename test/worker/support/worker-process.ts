@@ -64,7 +64,10 @@ export class WorkerProcess {
 
   /** Spawns `node <bundle>` with exactly `env` (plus PATH), so nothing leaks in from the test runner. */
   constructor(bundleFile: string, env: Readonly<Record<string, string>>) {
-    this.child = spawn(process.execPath, [bundleFile], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [bundleFile], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.add(this);
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {

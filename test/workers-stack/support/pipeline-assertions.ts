@@ -17,7 +17,11 @@ export interface PipelineExpectations {
  * What every backend shares: buckets, S3 -> SNS -> SQS (+ DLQ), alarms, policy gates, outputs.
  * Registers one describe block; call it at the top level of a test file.
  */
-export function describeSharedPipeline(name: string, get: () => { app: SynthesizedApp; template: Template }, expected: PipelineExpectations): void {
+export function describeSharedPipeline(
+  name: string,
+  get: () => { app: SynthesizedApp; template: Template },
+  expected: PipelineExpectations,
+): void {
   describe(`${name}: the pipeline every backend shares`, () => {
     let template: Template;
     let queueId: string;
@@ -103,7 +107,10 @@ export function describeSharedPipeline(name: string, get: () => { app: Synthesiz
     test('the upload topic is encrypted, TLS only, and lets S3 publish for the input bucket only', () => {
       const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'UploadsTopic');
       const inputBucketArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::S3::Bucket', 'BucketsInput'), 'Arn'] };
-      const fromInputBucket = { ArnLike: { 'aws:SourceArn': inputBucketArn }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
+      const fromInputBucket = {
+        ArnLike: { 'aws:SourceArn': inputBucketArn },
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      };
       expect(template.toJSON().Resources[topicId].Properties.KmsMasterKeyId).toEqual({
         'Fn::GetAtt': [logicalIdOf(template, 'AWS::KMS::Key', 'UploadsKey'), 'Arn'],
       });
@@ -119,7 +126,11 @@ export function describeSharedPipeline(name: string, get: () => { app: Synthesiz
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Principal: { Service: 's3.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: fromInputBucket }),
+            Match.objectLike({
+              Principal: { Service: 's3.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Condition: fromInputBucket,
+            }),
           ]),
         },
       });
