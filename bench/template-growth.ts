@@ -53,7 +53,7 @@ export function runTemplateGrowth(nodeCounts = [2, 16, 256, 1024], countryCounts
 }
 
 function configWith(app: App, values: Record<string, unknown>) {
-  return loadConfig((key) => (key in values ? values[key] : app.node.tryGetContext(key)));
+  return loadConfig({ ...app.node.getAllContext(), ...values });
 }
 
 /** One stack in an app with the policy gates, synthesized; its template measured. */

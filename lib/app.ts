@@ -19,27 +19,40 @@ export interface DistributedComputeStacks {
  * what `cdk synth` produces. Throws a ConfigError on an invalid config value.
  */
 export function buildApp(app: App): DistributedComputeStacks {
-  const config = loadConfig((key) => app.node.tryGetContext(key));
+  const config = loadConfig(app.node.getAllContext());
   addPolicyGates(app);
+  return {
+    config,
+    hpc: addHpcClusterStack(app, config),
+    workers: addWorkerFleetStack(app, config),
+    edge: addEdgeStack(app, config),
+  };
+}
 
-  const hpc = new HpcClusterStack(app, 'HpcClusterStack', {
+/** The tightly coupled HPC stack, as `cdk synth` builds it (tests build one stack alone through these). */
+export function addHpcClusterStack(app: App, config: AppConfig): HpcClusterStack {
+  return new HpcClusterStack(app, 'HpcClusterStack', {
     description: 'Tightly coupled HPC: EFA nodes in one subnet, one security group, one cluster placement group',
     hpc: config.hpc,
     // Env-agnostic unless an AZ is named: then only its region is pinned, never the account.
     env: config.hpc.availabilityZone ? { region: regionOfAvailabilityZone(config.hpc.availabilityZone) } : undefined,
   });
+}
 
-  const workers = new WorkerFleetStack(app, 'WorkerFleetStack', {
+/** The loosely coupled worker fleet stack, as `cdk synth` builds it. */
+export function addWorkerFleetStack(app: App, config: AppConfig): WorkerFleetStack {
+  return new WorkerFleetStack(app, 'WorkerFleetStack', {
     description: 'Loosely coupled worker fleet: S3 -> SNS -> SQS (+ DLQ) -> thumbnail workers, scaled on backlog',
     workers: config.workers,
   });
+}
 
-  const edge = new EdgeStack(app, 'EdgeStack', {
+/** The edge processing stack, as `cdk synth` builds it. */
+export function addEdgeStack(app: App, config: AppConfig): EdgeStack {
+  return new EdgeStack(app, 'EdgeStack', {
     description: 'Edge processing: CloudFront geo-routing to per-country variants in a private S3 bucket',
     edge: config.edge,
     // Lambda@Edge functions and CloudFront certificates live in us-east-1: pin the region only.
     env: { region: 'us-east-1' },
   });
-
-  return { config, hpc, workers, edge };
 }

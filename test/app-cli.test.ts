@@ -26,3 +26,13 @@ test('an instance type without EFA stops the app with exit code 1 and one line n
   expect(lines[0]).toMatch(/^Invalid config hpc\.instanceType="m5\.large": m5\.large does not support EFA/);
   expect(result.stderr).not.toMatch(/\n\s+at /);
 });
+
+test.each([
+  ['hpc.instancetype', 'm5.large', 'hpc.instanceType'],
+  ['workers.computer', 'ec2', 'workers.compute'],
+  ['edge.Mode', 'x', 'edge.mode'],
+])('an unknown key %s stops the app with exit code 1 and one line suggesting %s', (key, value, suggestion) => {
+  const result = runApp({ [key]: value });
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim()).toBe(`Invalid config: unknown key ${key}; did you mean ${suggestion}?`);
+});

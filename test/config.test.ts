@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../lib/config';
 
 /** Config from a plain map, the way CDK context hands values over (strings from `-c`). */
-const load = (values: Record<string, unknown> = {}) => loadConfig((key) => values[key]);
+const load = (values: Record<string, unknown> = {}) => loadConfig(values);
 
 function configError(values: Record<string, unknown>): ConfigError {
   try {
@@ -63,8 +63,10 @@ describe('validation errors name the key, the value and what is valid', () => {
     expect(error.message).toContain('m5n.24xlarge');
   });
 
-  test('an instance type without EFA suggests EFA types of the same size when the family has none', () => {
-    expect(configError({ 'hpc.instanceType': 'r7i.16xlarge' }).message).toMatch(/c6gn\.16xlarge|c7gn\.16xlarge|hpc7g\.16xlarge/);
+  test('an instance type without EFA suggests EFA types of its generation, in one short line', () => {
+    const { message } = configError({ 'hpc.instanceType': 'r7i.16xlarge' });
+    expect(message).toContain('EFA types close to it: r7i.48xlarge, r7iz.32xlarge, r7a.48xlarge, r7g.16xlarge');
+    expect(message.length).toBeLessThan(260);
   });
 
   test('a malformed instance type name', () => {
@@ -162,6 +164,7 @@ describe('workers.*', () => {
       maxWorkers: 10,
       fargateSpotPercent: 50,
       ec2InstanceTypes: ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'],
+      ec2Architecture: 'arm64',
     });
   });
 
@@ -188,9 +191,49 @@ describe('workers.*', () => {
     [{ 'workers.fargateSpotPercent': '101' }, 'workers.fargateSpotPercent', /from 0 to 100/],
     [{ 'workers.ec2InstanceTypes': 'm7g.large' }, 'workers.ec2InstanceTypes', /at least two instance types/],
     [{ 'workers.ec2InstanceTypes': 'm7g.large,big box' }, 'workers.ec2InstanceTypes', /big is not an EC2 instance type name/],
+    [{ 'workers.ec2InstanceTypes': 'm7g.large,c7g.large,m7g.large' }, 'workers.ec2InstanceTypes', /lists m7g\.large more than once/],
+    [
+      { 'workers.ec2InstanceTypes': 'm7g.large,m7i.large,c7g.large' },
+      'workers.ec2InstanceTypes',
+      /one CPU architecture.*arm64: m7g\.large, c7g\.large; x86_64: m7i\.large/,
+    ],
   ])('%p is refused, naming %s', (values, key, message) => {
     const error = configError(values);
     expect(error.key).toBe(key);
     expect(error.message).toMatch(message);
+  });
+});
+
+describe('unknown keys under hpc., workers. and edge. are refused, naming the closest known key', () => {
+  test.each([
+    ['hpc.instancetype', 'm5.large', 'hpc.instanceType'],
+    ['hpc.node', '16', 'hpc.nodes'],
+    ['workers.computer', 'ec2', 'workers.compute'],
+    ['workers.maxworkers', '100', 'workers.maxWorkers'],
+    ['edge.Mode', 'cloudfront-function', 'edge.mode'],
+    ['HPC.nodes', '4', 'hpc.nodes'],
+  ])('%s suggests %s', (key, value, suggestion) => {
+    const error = configError({ [key]: value });
+    expect(error.key).toBe(key);
+    expect(error.message).toBe(`Invalid config: unknown key ${key}; did you mean ${suggestion}?`);
+  });
+
+  test('a key close to nothing lists the known keys of its namespace', () => {
+    expect(configError({ 'edge.origin': 'elsewhere' }).message).toBe(
+      'Invalid config: unknown key edge.origin; the known edge.* keys are edge.mode, edge.priceClass, edge.webAclArn, edge.domainName, edge.certificateArn',
+    );
+  });
+
+  test("keys outside the app's namespaces (CDK feature flags, other tools) are left alone", () => {
+    expect(() => load({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:enable-path-metadata': true, hpcnodes: 3 })).not.toThrow();
+  });
+
+  test('several problems are reported together, one line each: every unknown key, then each architecture', () => {
+    expect(() => load({ 'hpc.node': '4', 'edge.Mode': 'x' })).toThrow(
+      'Invalid config: unknown key edge.Mode; did you mean edge.mode?\nInvalid config: unknown key hpc.node; did you mean hpc.nodes?',
+    );
+    const error = configError({ 'hpc.nodes': '1', 'workers.compute': 'k8s', 'edge.mode': 'x' });
+    expect(error.problems.map((problem) => problem.key)).toEqual(['hpc.nodes', 'workers.compute', 'edge.mode']);
+    expect(error.message.split('\n')).toHaveLength(3);
   });
 });

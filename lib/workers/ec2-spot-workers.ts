@@ -5,7 +5,6 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ConfigError } from '../shared/context-values';
 import { PollerBundle, POLLER_BUNDLE_FILE } from './poller-bundle';
 import { grantWorkerAccess, WorkerResources } from './worker-grants';
 
@@ -24,6 +23,8 @@ export interface Ec2SpotWorkersProps extends WorkerResources {
   readonly vpc: ec2.IVpc;
   /** Several instance types of ONE architecture: each is its own Spot capacity pool. */
   readonly instanceTypes: string[];
+  /** The one CPU architecture of `instanceTypes` (lib/config/workers.ts checks they share it). */
+  readonly architecture: ec2.InstanceArchitecture;
   /** The most instances at once. */
   readonly maxInstances: number;
   /** The queue's visibility timeout, which the poller also asks for on each receive. */
@@ -60,7 +61,7 @@ export class Ec2SpotWorkers extends Construct {
 
   constructor(scope: Construct, id: string, props: Ec2SpotWorkersProps) {
     super(scope, id);
-    this.architecture = architectureOfInstanceTypes(props.instanceTypes);
+    this.architecture = props.architecture;
 
     this.role = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -278,31 +279,4 @@ function writeFile(filePath: string, lines: string[]): string {
 /** The termination lifecycle hook's heartbeat: the workers' stop timeout plus a margin (at least 30 s, the API minimum). */
 export function lifecycleHookHeartbeat(stopTimeout: Duration): Duration {
   return Duration.seconds(Math.max(30, stopTimeout.toSeconds() + LIFECYCLE_HOOK_MARGIN.toSeconds()));
-}
-
-/**
- * The one CPU architecture of a list of instance types (the AMI is per architecture).
- * @throws ConfigError naming workers.ec2InstanceTypes when the types mix architectures.
- */
-export function architectureOfInstanceTypes(instanceTypes: string[]): ec2.InstanceArchitecture {
-  const byArchitecture = new Map<ec2.InstanceArchitecture, string[]>();
-  for (const instanceType of instanceTypes) {
-    let architecture: ec2.InstanceArchitecture;
-    try {
-      architecture = new ec2.InstanceType(instanceType).architecture;
-    } catch {
-      throw new ConfigError('workers.ec2InstanceTypes', instanceTypes.join(','), `cannot tell the CPU architecture of ${instanceType}`);
-    }
-    byArchitecture.set(architecture, [...(byArchitecture.get(architecture) ?? []), instanceType]);
-  }
-  if (byArchitecture.size !== 1) {
-    const listing = [...byArchitecture].map(([architecture, types]) => `${architecture}: ${types.join(', ')}`).join('; ');
-    throw new ConfigError(
-      'workers.ec2InstanceTypes',
-      instanceTypes.join(','),
-      `all types must share one CPU architecture, because the group launches one AMI (got ${listing}). ` +
-        'Keep only the Graviton (arm64) types, e.g. m7g.large,c7g.large, or only the x86_64 ones, e.g. m7i.large,c7i.large',
-    );
-  }
-  return [...byArchitecture.keys()][0];
 }

@@ -106,6 +106,7 @@ export class WorkerFleetStack extends Stack {
           ...resources,
           vpc: network.vpc,
           instanceTypes: workers.ec2InstanceTypes,
+          architecture: workers.ec2Architecture,
           maxInstances: workers.maxWorkers,
           visibilityTimeout: queueVisibilityTimeout(workers),
           stopTimeout: pollerStopTimeout(workers),

@@ -63,7 +63,11 @@ test('unknown or non-EFA types are not found, including inherited object keys', 
 });
 
 test('suggestions: same family first, then same size, never empty', () => {
-  expect(suggestEfaInstanceTypes('m5.large')).toEqual(['m5n.24xlarge']);
-  expect(suggestEfaInstanceTypes('c6g.16xlarge')).toEqual(['c6gn.16xlarge', 'c7gn.16xlarge', 'hpc7g.16xlarge']);
+  expect(suggestEfaInstanceTypes('m5.large')).toEqual(['m5dn.24xlarge', 'm5n.24xlarge', 'm5zn.12xlarge']);
+  expect(suggestEfaInstanceTypes('c6g.16xlarge')[0]).toBe('c6gn.16xlarge');
+  expect(suggestEfaInstanceTypes('r7i.16xlarge')).toEqual(['r7i.48xlarge', 'r7iz.32xlarge', 'r7a.48xlarge', 'r7g.16xlarge']);
+  expect(suggestEfaInstanceTypes('g6.xlarge')).toEqual(['g6.8xlarge', 'g6e.8xlarge']);
+  // Bare metal only when a metal size was asked for.
+  expect(suggestEfaInstanceTypes('m5.large').some((name) => name.includes('metal'))).toBe(false);
   expect(suggestEfaInstanceTypes('x9.tiny').length).toBeGreaterThan(0);
 });

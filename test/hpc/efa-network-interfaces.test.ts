@@ -1,4 +1,4 @@
-import { findEfaInstanceType } from '../../lib/hpc/efa-instance-types';
+import { efaInstanceTypeNames, findEfaInstanceType } from '../../lib/hpc/efa-instance-types';
 import { efaInterfaceCount, efaNetworkInterfaces } from '../../lib/hpc/efa-network-interfaces';
 
 const placement = { subnetId: 'subnet-1', securityGroupId: 'sg-1' };
@@ -38,8 +38,35 @@ test('every interface joins the one subnet and the one security group, without a
   }
 });
 
-test('the interface count never exceeds the EFA maximum, even with more network cards', () => {
-  const instance = { architecture: 'x86_64' as const, gpus: 0, maxEfaInterfaces: 2, maximumNetworkCards: 4, memoryMiB: 1024, vcpus: 8 };
-  expect(efaNetworkInterfaces(instance, placement)).toHaveLength(2);
-  expect(efaInterfaceCount(instance)).toBe(2);
+test('p6-b300.48xlarge (17 cards, 16 EFA): card 0 carries a plain ENA primary, cards 1 to 16 one EFA interface each', () => {
+  const interfaces = interfacesOf('p6-b300.48xlarge');
+  expect(interfaces).toHaveLength(17);
+  expect(interfaces[0]).toMatchObject({ networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface' });
+  expect(interfaces.slice(1).every((nic) => nic.interfaceType === 'efa' && nic.deviceIndex === 1)).toBe(true);
+  expect(efaInterfaceCount(findEfaInstanceType('p6-b300.48xlarge')!)).toBe(16);
+});
+
+test('hpc6id.32xlarge (two cards of one interface each): exactly one interface per card', () => {
+  const interfaces = interfacesOf('hpc6id.32xlarge');
+  expect(interfaces.map((nic) => [nic.networkCardIndex, nic.deviceIndex, nic.interfaceType])).toEqual([
+    [0, 0, 'efa'],
+    [1, 1, 'efa'],
+  ]);
+});
+
+test('a layout that would overfill a card or the instance is refused at synth, not at launch', () => {
+  const instance = {
+    ...findEfaInstanceType('hpc6id.32xlarge')!,
+    maximumNetworkInterfaces: 1,
+  };
+  expect(() => efaNetworkInterfaces(instance, placement)).toThrow(
+    'EFA interface layout of 2 interfaces does not fit the instance type (at most 1 interfaces, 1 per network card)',
+  );
+});
+
+test('every type in the catalog gets a layout within its limits, with as many EFA interfaces as it supports', () => {
+  for (const name of efaInstanceTypeNames()) {
+    const instance = findEfaInstanceType(name)!;
+    expect(efaInterfaceCount(instance)).toBe(Math.min(instance.maxEfaInterfaces, instance.maximumNetworkCards));
+  }
 });

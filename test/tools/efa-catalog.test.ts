@@ -184,7 +184,7 @@ describe('the CLI', () => {
     expect(exitCode).toBe(1);
     expect(stdout.split('\n')).toEqual(
       expect.arrayContaining([
-        '- c6gn.16xlarge architecture=arm64 gpus=0 maxEfaInterfaces=1 maximumNetworkCards=1 memoryMiB=131072 vcpus=64',
+        '- c6gn.16xlarge architecture=arm64 defaultCores=32 gpus=0 maxEfaInterfaces=1 maximumNetworkCards=1 maximumNetworkInterfaces=2 maximumNetworkInterfacesPerCard=2 memoryMiB=131072 vcpus=64',
         expect.stringMatching(/^~ source ".* in us-east-1, eu-west-1; .*" -> ".* in us-east-1; .*"$/),
       ]),
     );

@@ -81,16 +81,32 @@ describe('config as synth resolves it', () => {
   test('-c flags win over cdk.json, which wins over cdk.context.json; -c values are strings split at the first =', () => {
     writeCdkJson({ 'hpc.profile': 'ml', 'hpc.nodes': 8 });
     fs.writeFileSync(path.join(appDir, 'cdk.context.json'), JSON.stringify({ 'hpc.profile': 'cfd', 'hpc.scheduler': 'static' }));
-    const read = readCdkContext(appDir, ['hpc.nodes=4', 'hpc.availabilityZone=eu-west-1a', 'note=a=b']);
-    expect(read('hpc.nodes')).toBe('4');
-    expect(read('note')).toBe('a=b');
-    expect(read('hpc.profile')).toBe('ml');
-    expect(read('hpc.scheduler')).toBe('static');
-    expect(loadConfig(read).hpc).toMatchObject({ profile: 'ml', instanceType: 'p5.48xlarge', nodes: 4, availabilityZone: 'eu-west-1a' });
+    const context = readCdkContext(appDir, ['hpc.nodes=4', 'hpc.availabilityZone=eu-west-1a', 'note=a=b']);
+    expect(context['hpc.nodes']).toBe('4');
+    expect(context.note).toBe('a=b');
+    expect(context['hpc.profile']).toBe('ml');
+    expect(context['hpc.scheduler']).toBe('static');
+    expect(loadConfig(context).hpc).toMatchObject({ profile: 'ml', instanceType: 'p5.48xlarge', nodes: 4, availabilityZone: 'eu-west-1a' });
   });
 
   test('a -c flag without "=" is a usage error', () => {
     expect(() => readCdkContext(appDir, ['hpc.nodes'])).toThrow('-c "hpc.nodes" is not a key=value assignment (see --help)');
+  });
+
+  test.each([
+    ['a -c flag', ['-c', 'hpc.instancetype=m5.large'], {}, {}],
+    ['cdk.json', [], { 'workers.computer': 'ec2' }, {}],
+    ['cdk.context.json', [], {}, { 'edge.Mode': 'x' }],
+  ])('an unknown key set in %s is refused like synth refuses it, before any AWS call', async (_where, argv, cdkJson, cdkContextJson) => {
+    writeCdkJson(cdkJson);
+    fs.writeFileSync(path.join(appDir, 'cdk.context.json'), JSON.stringify(cdkContextJson));
+    const failure = await runPreflightCli(argv).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect(describeFailure(failure)).toMatch(
+      /^Invalid config: unknown key (hpc\.instancetype|workers\.computer|edge\.Mode); did you mean /,
+    );
+    expect(describeFailure(failure).split('\n')).toHaveLength(1);
+    expect(ec2Mock.calls()).toHaveLength(0);
   });
 
   test('an invalid value stops with the ConfigError line before any AWS call', async () => {

@@ -2,7 +2,7 @@ jest.mock('jimp', () => jest.requireActual('./support/bundled-jimp').loadBundled
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ConfigError } from '../../worker/src/env-config';
+import { EnvironmentError } from '../../worker/src/env-config';
 import { createSqsLambdaHandler, handler } from '../../worker/src/lambda-entry';
 import { decodeImage, generatedPng } from './support/images';
 import { getObjectBytes, type LocalAws, putObject, s3EventBody, startLocalAws } from './support/local-aws';
@@ -91,11 +91,11 @@ describe('handler (configured from the environment)', () => {
     process.env = saved;
   });
 
-  it('fails with a ConfigError naming OUTPUT_BUCKET until it is set, then works', async () => {
+  it('fails with an EnvironmentError naming OUTPUT_BUCKET until it is set, then works', async () => {
     delete process.env.OUTPUT_BUCKET;
     const event: SQSEvent = { Records: [good, malformed] };
     const context = { functionName: 'thumbnail-worker', awsRequestId: 'req-1' } as Context;
-    await expect(handler(event, context)).rejects.toThrow(new ConfigError('OUTPUT_BUCKET is required: set it to an S3 bucket name'));
+    await expect(handler(event, context)).rejects.toThrow(new EnvironmentError('OUTPUT_BUCKET is required: set it to an S3 bucket name'));
 
     Object.assign(process.env, aws.workerEnv, { OUTPUT_BUCKET: OUTPUT, POWERTOOLS_LOG_LEVEL: 'SILENT' });
     const response = await handler(event, context);

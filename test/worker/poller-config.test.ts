@@ -1,18 +1,18 @@
-import { ConfigError, parseJobEnvConfig } from '../../worker/src/env-config';
+import { EnvironmentError, parseJobEnvConfig } from '../../worker/src/env-config';
 import { parsePollerConfig } from '../../worker/src/poller-config';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/work';
 const minimal = { QUEUE_URL, OUTPUT_BUCKET: 'thumbs-out' };
 
-/** The ConfigError message for `env`, or a failure if none is thrown. */
+/** The EnvironmentError message for `env`, or a failure if none is thrown. */
 function configErrorFor(env: Record<string, string | undefined>): string {
   try {
     parsePollerConfig(env);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(EnvironmentError);
     return (error as Error).message;
   }
-  throw new Error(`no ConfigError for ${JSON.stringify(env)}`);
+  throw new Error(`no EnvironmentError for ${JSON.stringify(env)}`);
 }
 
 describe('parsePollerConfig', () => {
@@ -101,6 +101,6 @@ describe('parseJobEnvConfig (the Lambda entry reads only this part)', () => {
   });
 
   it('reports a missing OUTPUT_BUCKET', () => {
-    expect(() => parseJobEnvConfig({})).toThrow(new ConfigError('OUTPUT_BUCKET is required: set it to an S3 bucket name'));
+    expect(() => parseJobEnvConfig({})).toThrow(new EnvironmentError('OUTPUT_BUCKET is required: set it to an S3 bucket name'));
   });
 });

@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Duration } from 'aws-cdk-lib';
-import type { WorkersConfig } from '../../lib/config';
-import { architectureOfInstanceTypes, lifecycleHookHeartbeat } from '../../lib/workers/ec2-spot-workers';
+import { architectureOfInstanceTypes, type WorkersConfig } from '../../lib/config';
+import { lifecycleHookHeartbeat } from '../../lib/workers/ec2-spot-workers';
 import { capacityProviderStrategies } from '../../lib/workers/fargate-workers';
 import { backlogPerWorkerTarget, pollerStopTimeout, queueVisibilityTimeout } from '../../lib/workers/fleet-timing';
 import { INPUT_PREFIX, OUTPUT_PREFIX } from '../../lib/workers/worker-paths';
@@ -17,6 +17,7 @@ const workers = (overrides: Partial<WorkersConfig> = {}): WorkersConfig => ({
   maxWorkers: 10,
   fargateSpotPercent: 50,
   ec2InstanceTypes: ['m7g.large', 'c7g.large'],
+  ec2Architecture: ec2.InstanceArchitecture.ARM_64,
   ...overrides,
 });
 

@@ -25,9 +25,15 @@ export function toCatalogEntry(info: InstanceTypeInfo): CatalogEntryOutcome {
   if (architecture === undefined) {
     return { name, skipped: `architecture ${architectures.join('/') || 'unknown'} is neither x86_64 nor arm64` };
   }
+  const cardLimits = (info.NetworkInfo?.NetworkCards ?? []).map((card) => card.MaximumNetworkInterfaces);
   const fields = {
+    defaultCores: info.VCpuInfo?.DefaultCores,
     maxEfaInterfaces: info.NetworkInfo?.EfaInfo?.MaximumEfaInterfaces,
     maximumNetworkCards: info.NetworkInfo?.MaximumNetworkCards,
+    maximumNetworkInterfaces: info.NetworkInfo?.MaximumNetworkInterfaces,
+    // The most limited card decides what a one-interface-per-card layout may assume.
+    maximumNetworkInterfacesPerCard:
+      cardLimits.length > 0 && cardLimits.every((limit) => limit !== undefined) ? Math.min(...(cardLimits as number[])) : undefined,
     memoryMiB: info.MemoryInfo?.SizeInMiB,
     vcpus: info.VCpuInfo?.DefaultVCpus,
   };
@@ -42,9 +48,12 @@ export function toCatalogEntry(info: InstanceTypeInfo): CatalogEntryOutcome {
     name,
     entry: {
       architecture,
+      defaultCores: fields.defaultCores!,
       gpus,
       maxEfaInterfaces: fields.maxEfaInterfaces!,
       maximumNetworkCards: fields.maximumNetworkCards!,
+      maximumNetworkInterfaces: fields.maximumNetworkInterfaces!,
+      maximumNetworkInterfacesPerCard: fields.maximumNetworkInterfacesPerCard!,
       memoryMiB: fields.memoryMiB!,
       vcpus: fields.vcpus!,
     },

@@ -1,29 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { loadConfig } from '../../lib/config';
 import { UsageError } from '../shared/cli-args';
-
-/** Reads one raw context value, as lib/config.ts expects it. */
-type ContextReader = Parameters<typeof loadConfig>[0];
 
 /** The CDK app this tool checks: the repository root, where cdk.json lives. */
 export const APP_DIR = path.resolve(__dirname, '..', '..');
 
 /**
- * Reads context values the way the CDK CLI resolves them for `cdk synth`: `-c key=value` flags
- * first (always strings, split at the first `=`), then cdk.json's `context`, then
- * cdk.context.json (the CLI's cache of lookups). So preflight checks exactly the config that
- * synth would build; loadConfig then validates it with the same errors.
+ * The context the way the CDK CLI resolves it for `cdk synth`: `-c key=value` flags first
+ * (always strings, split at the first `=`), then cdk.json's `context`, then cdk.context.json
+ * (the CLI's cache of lookups). So preflight checks exactly the config that synth would build;
+ * loadConfig then validates it with the same errors, unknown keys included.
  *
  * Left out: ~/.cdk.json user defaults, which this project does not use.
  */
-export function readCdkContext(appDir: string, contextFlags: readonly string[]): ContextReader {
-  const layers = [
-    parseContextFlags(contextFlags),
-    readContextFile(appDir, 'cdk.json', true),
-    readContextFile(appDir, 'cdk.context.json', false),
-  ];
-  return (key) => layers.find((layer) => Object.hasOwn(layer, key))?.[key];
+export function readCdkContext(appDir: string, contextFlags: readonly string[]): Record<string, unknown> {
+  return {
+    ...readContextFile(appDir, 'cdk.context.json', false),
+    ...readContextFile(appDir, 'cdk.json', true),
+    ...parseContextFlags(contextFlags),
+  };
 }
 
 /** `['hpc.nodes=4', 'hpc.profile=ml']` -> `{ 'hpc.nodes': '4', 'hpc.profile': 'ml' }`, like `cdk -c`. */

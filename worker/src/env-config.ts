@@ -1,5 +1,5 @@
 /**
- * Typed readers for environment variables. Each failure is a ConfigError whose message is one line
+ * Typed readers for environment variables. Each failure is an EnvironmentError whose message is one line
  * naming the variable, what it held and what would be valid, so an entry point can print it as is.
  * An empty value counts as unset, because container definitions often pass `VAR=` for "not set".
  */
@@ -7,9 +7,9 @@
 /** The environment as a plain map (pass `process.env`, or a literal in tests). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** A configuration value is missing or invalid. The message is meant for the operator, verbatim. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** An environment variable is missing or invalid (the app's CDK context errors are lib/config's ConfigError). The message is meant for the operator, verbatim. */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
 }
 
 /** Configuration shared by every entry point that runs the thumbnail job. */
@@ -32,7 +32,7 @@ export function parseJobEnvConfig(env: Env): JobEnvConfig {
 export function readRequired(env: Env, name: string, description: string): string {
   const value = valueOf(env, name);
   if (value === undefined) {
-    throw new ConfigError(`${name} is required: set it to ${description}`);
+    throw new EnvironmentError(`${name} is required: set it to ${description}`);
   }
   return value;
 }
@@ -47,7 +47,7 @@ export function readHttpUrl(env: Env, name: string, description: string): string
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new ConfigError(`${name} must be an http(s) URL, ${description} (got "${value}")`);
+    throw new EnvironmentError(`${name} must be an http(s) URL, ${description} (got "${value}")`);
   }
   return value;
 }
@@ -56,7 +56,7 @@ export function readHttpUrl(env: Env, name: string, description: string): string
 export function readBucketName(env: Env, name: string): string {
   const value = readRequired(env, name, 'an S3 bucket name');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
-    throw new ConfigError(`${name} must be an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens (got "${value}")`);
+    throw new EnvironmentError(`${name} must be an S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens (got "${value}")`);
   }
   return value;
 }
@@ -74,7 +74,7 @@ export function readInteger(
   // A strict pattern, because Number() would accept "1e3", " 5" and "0x10".
   const parsed = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
-    throw new ConfigError(`${name} must be a whole number from ${range.min} to ${range.max} (got "${value}")`);
+    throw new EnvironmentError(`${name} must be a whole number from ${range.min} to ${range.max} (got "${value}")`);
   }
   return parsed;
 }
@@ -86,7 +86,7 @@ export function readBoolean(env: Env, name: string, defaultValue: boolean): bool
     return defaultValue;
   }
   if (value !== 'true' && value !== 'false') {
-    throw new ConfigError(`${name} must be "true" or "false" (got "${value}")`);
+    throw new EnvironmentError(`${name} must be "true" or "false" (got "${value}")`);
   }
   return value === 'true';
 }

@@ -68,7 +68,7 @@ let configuredHandler: SqsLambdaHandler | undefined;
 /**
  * The function's handler (`lambda-entry.handler`). Configuration is read on the first invocation,
  * not at import, so that bundling or importing the module never needs the environment; a bad
- * value fails the invocation with a ConfigError naming the variable.
+ * value fails the invocation with an EnvironmentError naming the variable.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   configuredHandler ??= createSqsLambdaHandler(depsFromEnv(process.env));

@@ -33,7 +33,7 @@ export interface PollerConfig extends JobEnvConfig {
 
 /**
  * Reads and validates the poller's environment.
- * @throws ConfigError naming the first missing or invalid variable.
+ * @throws EnvironmentError naming the first missing or invalid variable.
  */
 export function parsePollerConfig(env: Env): PollerConfig {
   const queueUrl = readHttpUrl(

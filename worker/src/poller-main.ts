@@ -8,7 +8,7 @@
  * 2 on invalid configuration.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigError } from './env-config';
+import { EnvironmentError } from './env-config';
 import { jsonLineWriter } from './json-lines';
 import { type PollerConfig, parsePollerConfig } from './poller-config';
 import { startThumbnailPoller } from './thumbnail-poller';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   // reported on its own line without SDK warnings around it.
   const sqs = new SQSClient({});
   const s3 = createS3Client({ forcePathStyle: config.s3ForcePathStyle });
-  await sqs.config.region().catch(() => exitWithConfigError("AWS_REGION is not set: set it to the queue's region, e.g. us-east-1"));
+  await sqs.config.region().catch(() => exitWithEnvironmentError("AWS_REGION is not set: set it to the queue's region, e.g. us-east-1"));
 
   const writeLine = jsonLineWriter(process.stdout);
   const poller = startThumbnailPoller({ sqs, s3, config, writeLine });
@@ -61,14 +61,14 @@ function readConfigOrExit(): PollerConfig {
   try {
     return parsePollerConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      exitWithConfigError(error.message);
+    if (error instanceof EnvironmentError) {
+      exitWithEnvironmentError(error.message);
     }
     throw error;
   }
 }
 
-function exitWithConfigError(message: string): never {
+function exitWithEnvironmentError(message: string): never {
   process.stderr.write(`worker: ${message}\n`);
   process.exit(EXIT_BAD_CONFIG);
 }

@@ -5,20 +5,65 @@
  * what would be valid.
  */
 
-/** A config value the app cannot use. Its message is written for the person who typed the value. */
+/** One thing wrong with the configuration, as one line for the person who typed it. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly value: unknown;
+  readonly line: string;
+}
+
+/**
+ * The configuration cannot be used. It carries every problem found (each is one line of its
+ * message), so a user fixes them all in one go, as AWS ParallelCluster's validators report.
+ * `key` and `value` are those of the first problem.
+ */
 export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    readonly value: unknown,
-    readonly expected: string,
-  ) {
-    super(`Invalid config ${key}=${describeValue(value)}: ${expected}`);
+  readonly problems: readonly ConfigProblem[];
+
+  /** A value the app cannot use: `Invalid config <key>=<value>: <expected>`. */
+  constructor(key: string, value: unknown, expected: string);
+  /** Several problems at once, in the order given. */
+  constructor(problems: readonly ConfigProblem[]);
+  constructor(keyOrProblems: string | readonly ConfigProblem[], value?: unknown, expected?: string) {
+    const problems =
+      typeof keyOrProblems === 'string'
+        ? [{ key: keyOrProblems, value, line: `Invalid config ${keyOrProblems}=${describeValue(value)}: ${expected}` }]
+        : keyOrProblems;
+    super(problems.map((problem) => problem.line).join('\n'));
     this.name = 'ConfigError';
+    this.problems = problems;
+  }
+
+  get key(): string {
+    return this.problems[0].key;
+  }
+
+  get value(): unknown {
+    return this.problems[0].value;
   }
 }
 
 /** Reads one raw context value; `undefined` when the key is not set anywhere. */
-export type ContextReader = (key: string) => unknown;
+export type ContextReader<Key extends string = string> = (key: Key) => unknown;
+
+/**
+ * Runs each check and collects the ConfigErrors they throw, so independent parts of the config
+ * are all reported at once. Returns the results when every check passed.
+ */
+export function collectConfigErrors<T extends unknown[]>(...checks: { [I in keyof T]: () => T[I] }): T {
+  const problems: ConfigProblem[] = [];
+  const results = checks.map((check) => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return results as T;
+}
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -64,3 +109,11 @@ export function listItems(raw: unknown): string[] | undefined {
   if (typeof raw === 'string') return raw.split(/[\s,]+/).filter((item) => item !== '');
   return undefined;
 }
+
+/** The items listed more than once, each named once, in first-seen order. */
+export function duplicatesOf(items: readonly string[]): string[] {
+  return [...new Set(items.filter((item, index) => items.indexOf(item) !== index))];
+}
+
+/** EC2 instance type names: `c5n.18xlarge`, `p5en.48xlarge`, `u7i-12tb.224xlarge`. */
+export const INSTANCE_TYPE_NAME = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;

@@ -1,0 +1,109 @@
+import { EfaInstanceType, findEfaInstanceType, suggestEfaInstanceTypes } from '../hpc/efa-instance-types';
+import { HPC_PROFILE_NAMES, HPC_PROFILES, HpcProfileName } from '../hpc/profiles';
+import { ConfigError, ContextReader, INSTANCE_TYPE_NAME, listItems, parseChoice, parseInteger, parseText } from './context-values';
+
+/** Every `hpc.*` key the app reads; any other key under `hpc.` is refused. */
+export const HPC_KEYS = [
+  'hpc.profile',
+  'hpc.scheduler',
+  'hpc.instanceType',
+  'hpc.nodes',
+  'hpc.availabilityZone',
+  'hpc.purchaseOption',
+] as const;
+export type HpcKey = (typeof HPC_KEYS)[number];
+
+export const HPC_SCHEDULERS = ['batch', 'static'] as const;
+/** `batch`: AWS Batch multi-node parallel jobs. `static`: a fixed Auto Scaling group of nodes. */
+export type HpcScheduler = (typeof HPC_SCHEDULERS)[number];
+
+export const PURCHASE_OPTIONS = ['on-demand', 'spot'] as const;
+export type PurchaseOption = (typeof PURCHASE_OPTIONS)[number];
+
+/** The tightly coupled cluster's configuration, already valid. */
+export interface HpcConfig {
+  readonly profile: HpcProfileName;
+  readonly scheduler: HpcScheduler;
+  readonly instanceType: string;
+  /** The catalog entry of `instanceType`: the EFA interface count and size the stack builds for. */
+  readonly instance: EfaInstanceType;
+  readonly nodes: number;
+  /** The one AZ of the cluster; `undefined` means the region's first AZ, resolved at deploy time. */
+  readonly availabilityZone?: string;
+  readonly purchaseOption: PurchaseOption;
+}
+
+/**
+ * Node count bounds. Two is the least that exercises the fabric; the upper bound is a sanity
+ * limit for this reference, not an AWS quota (capacity in one cluster placement group runs out
+ * long before it: see docs/hpc.md "Past the sandbox").
+ */
+export const HPC_NODES = { min: 2, max: 1024 } as const;
+
+/** AZ names such as `us-east-1a`, `eu-central-1b`, `us-gov-west-1a`, `ap-southeast-2c`. */
+const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/;
+
+/** Reads and validates every `hpc.*` key. Throws a ConfigError on the first bad value. */
+export function loadHpcConfig(read: ContextReader<HpcKey>): HpcConfig {
+  const profile = parseChoice('hpc.profile', read('hpc.profile'), HPC_PROFILE_NAMES, 'sandbox');
+  const scheduler = parseChoice('hpc.scheduler', read('hpc.scheduler'), HPC_SCHEDULERS, 'batch');
+  const purchaseOption = parseChoice('hpc.purchaseOption', read('hpc.purchaseOption'), PURCHASE_OPTIONS, 'on-demand');
+  if (scheduler === 'batch' && purchaseOption === 'spot') {
+    throw new ConfigError(
+      'hpc.purchaseOption',
+      purchaseOption,
+      'AWS Batch multi-node parallel jobs cannot run on Spot capacity; use hpc.purchaseOption=on-demand, or hpc.scheduler=static',
+    );
+  }
+
+  const instanceType =
+    parseText('hpc.instanceType', read('hpc.instanceType'), INSTANCE_TYPE_NAME, 'an EC2 instance type name such as c5n.18xlarge') ??
+    HPC_PROFILES[profile].instanceType;
+  const instance = findEfaInstanceType(instanceType);
+  if (instance === undefined) {
+    throw new ConfigError(
+      'hpc.instanceType',
+      instanceType,
+      `${instanceType} does not support EFA, which a tightly coupled cluster needs; ` +
+        `EFA types close to it: ${suggestEfaInstanceTypes(instanceType).join(', ')} (all: lib/hpc/efa-catalog.json)`,
+    );
+  }
+
+  const nodes =
+    parseInteger('hpc.nodes', read('hpc.nodes'), {
+      ...HPC_NODES,
+      why: 'a tightly coupled job needs at least two nodes to use the fabric',
+    }) ?? HPC_PROFILES[profile].nodes;
+
+  return {
+    profile,
+    scheduler,
+    instanceType,
+    instance,
+    nodes,
+    availabilityZone: parseAvailabilityZone(read('hpc.availabilityZone')),
+    purchaseOption,
+  };
+}
+
+function parseAvailabilityZone(raw: unknown): string | undefined {
+  const zones = listItems(raw);
+  if (zones !== undefined && zones.length > 1) {
+    throw new ConfigError(
+      'hpc.availabilityZone',
+      raw,
+      `name exactly one Availability Zone, not ${zones.length}: a cluster placement group and its EFA traffic never leave one AZ`,
+    );
+  }
+  return parseText(
+    'hpc.availabilityZone',
+    raw,
+    AZ_NAME,
+    "one Availability Zone name such as us-east-1a (leave it unset for the region's first AZ)",
+  );
+}
+
+/** The region an AZ name belongs to: `us-east-1a` -> `us-east-1`. */
+export function regionOfAvailabilityZone(availabilityZone: string): string {
+  return availabilityZone.slice(0, -1);
+}
