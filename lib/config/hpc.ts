@@ -1,4 +1,5 @@
 import { EfaInstanceType, findEfaInstanceType, suggestEfaInstanceTypes } from '../hpc/efa-instance-types';
+import { networkInterfaceCount } from '../hpc/efa-network-interfaces';
 import { HPC_PROFILE_NAMES, HPC_PROFILES, HpcProfileName } from '../hpc/profiles';
 import { ConfigError, ContextReader, INSTANCE_TYPE_NAME, listItems, parseChoice, parseInteger, parseText } from './context-values';
 
@@ -10,6 +11,7 @@ export const HPC_KEYS = [
   'hpc.nodes',
   'hpc.availabilityZone',
   'hpc.purchaseOption',
+  'hpc.amiId',
 ] as const;
 export type HpcKey = (typeof HPC_KEYS)[number];
 
@@ -31,14 +33,37 @@ export interface HpcConfig {
   /** The one AZ of the cluster; `undefined` means the region's first AZ, resolved at deploy time. */
   readonly availabilityZone?: string;
   readonly purchaseOption: PurchaseOption;
+  /**
+   * An AMI with the EFA software already installed: the nodes skip the boot-time download and
+   * install. `undefined` means AWS's own image (see docs/hpc.md "Your own AMI").
+   */
+  readonly amiId?: string;
 }
 
 /**
  * Node count bounds. Two is the least that exercises the fabric; the upper bound is a sanity
  * limit for this reference, not an AWS quota (capacity in one cluster placement group runs out
- * long before it: see docs/hpc.md "Past the sandbox").
+ * long before it: see docs/hpc.md "Past the sandbox"). AWS Batch has its own, lower limit:
+ * BATCH_MAX_NODES_PER_JOB.
  */
 export const HPC_NODES = { min: 2, max: 1024 } as const;
+
+/**
+ * AWS Batch runs at most 1,000 nodes in one multi-node parallel job ("Node groups",
+ * https://docs.aws.amazon.com/batch/latest/userguide/mnp-node-groups.html).
+ */
+export const BATCH_MAX_NODES_PER_JOB = 1000;
+
+/**
+ * The cluster subnet is a /20 (lib/shared/flow-logged-vpc.ts; test/hpc/deploy-rules.test.ts
+ * holds the two in step). AWS reserves the first four and the last address of every subnet
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html), so 4096 - 5 are usable.
+ */
+export const HPC_SUBNET_PREFIX_LENGTH = 20;
+export const HPC_SUBNET_USABLE_ADDRESSES = 2 ** (32 - HPC_SUBNET_PREFIX_LENGTH) - 5;
+
+/** AMI ids: `ami-` and 8 or 17 hexadecimal digits. */
+const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 /** AZ names such as `us-east-1a`, `eu-central-1b`, `us-gov-west-1a`, `ap-southeast-2c`. */
 const AZ_NAME = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/;
@@ -75,6 +100,8 @@ export function loadHpcConfig(read: ContextReader<HpcKey>): HpcConfig {
       why: 'a tightly coupled job needs at least two nodes to use the fabric',
     }) ?? HPC_PROFILES[profile].nodes;
 
+  checkNodesFit(scheduler, instanceType, instance, nodes, read('hpc.nodes') ?? nodes);
+
   return {
     profile,
     scheduler,
@@ -83,7 +110,41 @@ export function loadHpcConfig(read: ContextReader<HpcKey>): HpcConfig {
     nodes,
     availabilityZone: parseAvailabilityZone(read('hpc.availabilityZone')),
     purchaseOption,
+    amiId: parseText('hpc.amiId', read('hpc.amiId'), AMI_ID, 'an AMI id such as ami-0123456789abcdef0'),
   };
+}
+
+/**
+ * Addresses one node takes in the cluster subnet: one per network interface of the launch
+ * template (every `efa` interface is "EFA with ENA" and gets an IP address:
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html), plus, under AWS Batch, one
+ * for the job container's own network interface (multi-node parallel jobs run in awsvpc mode,
+ * one interface per container: https://docs.aws.amazon.com/batch/latest/userguide/mnp-ce.html).
+ */
+export function subnetAddressesPerNode(scheduler: HpcScheduler, instance: EfaInstanceType): number {
+  return networkInterfaceCount(instance) + (scheduler === 'batch' ? 1 : 0);
+}
+
+/** The two limits a node count meets beyond its own range: Batch's per-job limit, and the subnet's size. */
+function checkNodesFit(scheduler: HpcScheduler, instanceType: string, instance: EfaInstanceType, nodes: number, raw: unknown): void {
+  if (scheduler === 'batch' && nodes > BATCH_MAX_NODES_PER_JOB) {
+    throw new ConfigError(
+      'hpc.nodes',
+      raw,
+      `AWS Batch runs at most ${BATCH_MAX_NODES_PER_JOB} nodes in one multi-node parallel job; use ${BATCH_MAX_NODES_PER_JOB} or fewer, or hpc.scheduler=static`,
+    );
+  }
+  const perNode = subnetAddressesPerNode(scheduler, instance);
+  const fit = Math.floor(HPC_SUBNET_USABLE_ADDRESSES / perNode);
+  if (nodes > fit) {
+    const container = scheduler === 'batch' ? ' + 1 for its job container' : '';
+    throw new ConfigError(
+      'hpc.nodes',
+      raw,
+      `each ${instanceType} node takes ${perNode} addresses in the cluster subnet (${perNode - (scheduler === 'batch' ? 1 : 0)} network interfaces${container}), ` +
+        `and the /${HPC_SUBNET_PREFIX_LENGTH} subnet has ${HPC_SUBNET_USABLE_ADDRESSES} usable: at most ${fit} nodes fit`,
+    );
+  }
 }
 
 function parseAvailabilityZone(raw: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Size, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -8,12 +8,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { encryptedLogGroup } from '../shared/encrypted-log-group';
+import type { ClusterSshKey } from './cluster-ssh-key';
 import type { EfaInstanceType } from './efa-instance-types';
 import type { EfaFabric } from './efa-fabric';
 import { efaInterfaceCount } from './efa-network-interfaces';
 
 /** The job container's build context (a data directory: lib/ never imports runtime code). */
 export const HPC_JOB_IMAGE_DIR = path.join(__dirname, '..', '..', 'hpc-job');
+
+/** What a job runs when the submission names nothing else: the fabric check built into the image. */
+export const DEFAULT_MPI_PROGRAM = '/opt/hpc-job/bin/mpi-fabric-check';
 
 export interface BatchMultiNodeClusterProps {
   readonly fabric: EfaFabric;
@@ -22,6 +26,14 @@ export interface BatchMultiNodeClusterProps {
   readonly instance: EfaInstanceType;
   /** Nodes per job: every node of a multi-node parallel job is one whole instance. */
   readonly nodes: number;
+  /** The cluster's SSH key: the job role may read its parameter, and nothing else. */
+  readonly sshKey: ClusterSshKey;
+  /**
+   * An AMI with the EFA software preinstalled, built on the ECS-optimized Amazon Linux 2023 AMI
+   * (its NVIDIA variant for GPU types).
+   * @default - the ECS-optimized Amazon Linux 2023 AMI AWS Batch picks for the image type
+   */
+  readonly machineImage?: ec2.IMachineImage;
   /**
    * How long one job may run before Batch stops it.
    * @default Duration.hours(1)
@@ -63,26 +75,46 @@ export class BatchMultiNodeCluster extends Construct {
       reason: 'The documented minimum for SSM Session Manager, which replaces SSH on the nodes.',
     });
 
+    const imageType = gpuNodes ? batch.EcsMachineImageType.ECS_AL2023_NVIDIA : batch.EcsMachineImageType.ECS_AL2023;
     this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'ComputeEnvironment', {
       vpc: props.fabric.vpc,
       vpcSubnets: { subnets: [props.fabric.subnet] },
-      // The fabric's one group, here too: multi-node parallel containers run in awsvpc mode and
-      // take the compute environment's groups, so MPI's TCP side (and the job's SSH on port
-      // 2222) must be allowed by the same self-referencing group as EFA. Naming none would fall
-      // back to the VPC's default group, whose rules FlowLoggedVpc removes.
-      securityGroups: [props.fabric.securityGroup],
+      // An empty list only stops the L2 from creating a group of its own; the property itself is
+      // deleted below, because the launch template's interfaces carry the groups.
+      securityGroups: [],
       placementGroup: props.fabric.placementGroup,
       launchTemplate: props.launchTemplate,
       instanceRole,
       instanceTypes: [new ec2.InstanceType(props.instanceTypeName)],
       useOptimalInstanceClasses: false,
-      images: [{ imageType: gpuNodes ? batch.EcsMachineImageType.ECS_AL2023_NVIDIA : batch.EcsMachineImageType.ECS_AL2023 }],
-      // On-demand only: multi-node parallel jobs cannot run on Spot capacity.
+      images: [{ imageType, image: props.machineImage }],
+      // On-demand only: multi-node parallel jobs cannot run on Spot capacity
+      // (https://docs.aws.amazon.com/batch/latest/userguide/mnp-ce.html).
       spot: false,
       minvCpus: 0,
       maxvCpus: props.nodes * instance.vcpus,
+      // BEST_FIT_PROGRESSIVE (not BEST_FIT) and the default service-linked role are what let a
+      // launch template change reach the nodes as an in-place infrastructure update
+      // (https://docs.aws.amazon.com/batch/latest/userguide/updating-compute-environments.html).
       allocationStrategy: batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
     });
+    const cfnComputeEnvironment = this.computeEnvironment.node.defaultChild as batch.CfnComputeEnvironment;
+    // Batch refuses compute environment security groups beside launch template network
+    // interfaces: "Either compute environment Security Groups or Network Interfaces in Launch
+    // template are exclusively allowed" (https://github.com/aws/aws-cdk/issues/21577). The
+    // property is removed, not sent empty: on an update an empty list means "remove the groups"
+    // (https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeResourceUpdate.html).
+    // The EFA interfaces carry the fabric group; the job containers get the VPC's default group
+    // (JobContainerNetwork).
+    cfnComputeEnvironment.addPropertyDeletionOverride('ComputeResources.SecurityGroupIds');
+    // Name the template's version, and name it by LatestVersionNumber: without a version Batch
+    // takes $Default and keeps the version it resolved at creation, so a later template change
+    // would never reach the nodes; a new number is a changed property, which CloudFormation sends
+    // to Batch as an infrastructure update
+    // (https://docs.aws.amazon.com/batch/latest/APIReference/API_LaunchTemplateSpecification.html;
+    // AWS ParallelCluster passes the same attribute: aws/aws-parallelcluster
+    // cli/src/pcluster/templates/awsbatch_builder.py).
+    cfnComputeEnvironment.addPropertyOverride('ComputeResources.LaunchTemplate.Version', props.launchTemplate.versionNumber);
 
     this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
       computeEnvironments: [{ computeEnvironment: this.computeEnvironment, order: 1 }],
@@ -90,7 +122,7 @@ export class BatchMultiNodeCluster extends Construct {
 
     this.jobLogGroup = encryptedLogGroup(this, 'JobLogs');
 
-    const image = new ecrAssets.DockerImageAsset(this, 'FabricCheckImage', {
+    const image = new ecrAssets.DockerImageAsset(this, 'JobImage', {
       directory: HPC_JOB_IMAGE_DIR,
       platform: instance.architecture === 'arm64' ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
     });
@@ -110,7 +142,15 @@ export class BatchMultiNodeCluster extends Construct {
       })),
     );
 
-    const container = new batch.EcsEc2ContainerDefinition(this, 'FabricCheckContainer', {
+    // The job's own identity (the ECS task role): it may read the cluster SSH key parameter and
+    // nothing else. The container reaches its credentials through ecs-eth0 (169.254.170.2).
+    const jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'MPI job containers: read the cluster SSH key parameter at job start, nothing else',
+    });
+    props.sshKey.grantRead(jobRole);
+
+    const container = new batch.EcsEc2ContainerDefinition(this, 'MpiContainer', {
       image: ecs.ContainerImage.fromDockerImageAsset(image),
       // Every vCPU of the node, so each node of the job owns one whole instance.
       cpu: instance.vcpus,
@@ -120,17 +160,38 @@ export class BatchMultiNodeCluster extends Construct {
       linuxParameters,
       // EFA registers (pins) memory for RDMA: the locked-memory limit must be unlimited.
       ulimits: [{ name: batch.UlimitName.MEMLOCK, softLimit: -1, hardLimit: -1 }],
-      command: ['/opt/hpc-job/mnp-run.sh'],
-      environment: { EFA_INTERFACES_PER_NODE: String(efaInterfaceCount(instance)) },
-      logging: ecs.LogDriver.awsLogs({ logGroup: this.jobLogGroup, streamPrefix: 'fabric-check' }),
+      jobRole,
+      // The program to run over MPI is the job parameter `program` (Batch substitutes Ref::program
+      // from the submission's --parameters, else from the default below); a submission can also
+      // replace the whole command through node overrides. docs/hpc.md shows both.
+      command: ['/opt/hpc-job/mnp-run.sh', 'Ref::program'],
+      environment: {
+        EFA_INTERFACES_PER_NODE: String(efaInterfaceCount(instance)),
+        // One MPI rank per physical core, not per vCPU: a hyperthread pair shares one core's
+        // floating-point units (VCpuInfo.DefaultCores:
+        // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VCpuInfo.html).
+        HPC_RANKS_PER_NODE: String(instance.defaultCores),
+        HPC_SSH_KEY_PARAMETER: props.sshKey.parameterName,
+        HPC_REGION: Aws.REGION,
+      },
+      logging: ecs.LogDriver.awsLogs({ logGroup: this.jobLogGroup, streamPrefix: 'mpi' }),
     });
 
-    this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'FabricCheckJob', {
+    this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'MpiJob', {
       mainNode: 0,
       containers: [{ startNode: 0, endNode: props.nodes - 1, container }],
+      parameters: { program: DEFAULT_MPI_PROGRAM },
       propagateTags: true,
       timeout: props.jobTimeout ?? Duration.hours(1),
     });
+    // An open node range ("0:"), so a submission may ask for fewer nodes with
+    // --node-overrides numNodes=N: Batch allows numNodes overrides only when the job definition
+    // has a range without an upper bound (https://docs.aws.amazon.com/batch/latest/APIReference/API_NodeOverrides.html).
+    // The L2 always renders both ends.
+    (this.jobDefinition.node.defaultChild as batch.CfnJobDefinition).addPropertyOverride(
+      'NodeProperties.NodeRangeProperties.0.TargetNodes',
+      '0:',
+    );
 
     Validations.of(container.executionRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -6,10 +6,19 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EfaInstanceType } from './efa-instance-types';
 import type { EfaFabric } from './efa-fabric';
-import { efaNetworkInterfaces } from './efa-network-interfaces';
+import { efaInterfaceCount, efaNetworkInterfaces } from './efa-network-interfaces';
 
 /** Shell scripts run on the nodes at boot (data files: lib/ never imports runtime code). */
 export const HPC_NODE_SCRIPTS_DIR = path.join(__dirname, '..', '..', 'hpc-node');
+
+/**
+ * What a node does when its fabric check fails, so that it never takes work:
+ * - `withhold-ecs-agent` (AWS Batch): the ECS agent never starts, so the node never registers
+ *   with the compute environment's ECS cluster and no job is placed on it;
+ * - `mark-unhealthy` (an Auto Scaling group): the node reports itself Unhealthy and the group
+ *   replaces it.
+ */
+export type FabricFailureAction = 'withhold-ecs-agent' | 'mark-unhealthy';
 
 export interface EfaLaunchTemplateProps {
   /** The subnet and security group every interface joins. */
@@ -32,7 +41,13 @@ export interface EfaLaunchTemplateProps {
    */
   readonly role?: iam.IRole;
   /**
-   * Shell scripts to run at boot after the EFA software is installed.
+   * What a node whose fabric check fails does (it never takes work either way).
+   * @default 'withhold-ecs-agent'
+   */
+  readonly onFabricFailure?: FabricFailureAction;
+  /**
+   * Shell scripts to run at boot after the fabric gate (hpc-node/install-efa.sh). Each runs
+   * even when the gate failed, so each must check /var/lib/hpc/fabric-ok itself.
    * @default - none
    */
   readonly bootScripts?: string[];
@@ -67,7 +82,12 @@ export class EfaLaunchTemplate extends Construct {
     // AWS Batch merges its own boot configuration into the template's user data, which it can
     // only do with MIME multi-part user data; cloud-init runs the same format on a plain ASG.
     const userData = new ec2.MultipartUserData();
-    for (const script of [readNodeScript('install-efa.sh'), ...(props.bootScripts ?? [])]) {
+    const fabricGate = [
+      `export HPC_ON_FABRIC_FAILURE=${props.onFabricFailure ?? 'withhold-ecs-agent'}`,
+      `export EFA_INTERFACES_EXPECTED=${efaInterfaceCount(props.instance)}`,
+      readNodeScript('install-efa.sh'),
+    ].join('\n');
+    for (const script of [fabricGate, ...(props.bootScripts ?? [])]) {
       const part = ec2.UserData.forLinux();
       part.addCommands(script);
       userData.addUserDataPart(part, ec2.MultipartBody.SHELL_SCRIPT, true);

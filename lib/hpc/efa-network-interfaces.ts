@@ -81,3 +81,8 @@ export function efaNetworkInterfaces(
 export function efaInterfaceCount(instance: EfaInstanceType): number {
   return planInterfaces(instance).filter((nic) => nic.interfaceType === 'efa').length;
 }
+
+/** How many network interfaces (each with one private IPv4 address in the cluster subnet) one node has. */
+export function networkInterfaceCount(instance: EfaInstanceType): number {
+  return planInterfaces(instance).length;
+}

@@ -1,10 +1,13 @@
 import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { HpcConfig } from '../config';
 import { FlowLoggedVpc } from '../shared/flow-logged-vpc';
 import { BatchMultiNodeCluster } from './batch-multi-node-cluster';
+import { ClusterSshKey } from './cluster-ssh-key';
 import { EfaFabric } from './efa-fabric';
 import { EfaLaunchTemplate } from './efa-launch-template';
+import { JobContainerNetwork } from './job-container-network';
 import { CLUSTER_TAG_KEY, StaticEfaCluster } from './static-efa-cluster';
 
 export interface HpcClusterStackProps extends StackProps {
@@ -14,10 +17,11 @@ export interface HpcClusterStackProps extends StackProps {
 /**
  * Tightly coupled HPC: EFA nodes in one subnet, one security group and one cluster placement
  * group, run by AWS Batch multi-node parallel jobs (`hpc.scheduler=batch`) or as a fixed group
- * of nodes (`hpc.scheduler=static`).
+ * of nodes (`hpc.scheduler=static`), with one SSH key pair for MPI kept in SSM Parameter Store.
  */
 export class HpcClusterStack extends Stack {
   public readonly fabric: EfaFabric;
+  public readonly sshKey: ClusterSshKey;
   /** Set when `hpc.scheduler=batch`. */
   public readonly batchCluster?: BatchMultiNodeCluster;
   /** Set when `hpc.scheduler=static`. */
@@ -32,12 +36,16 @@ export class HpcClusterStack extends Stack {
       maxAzs: 1,
     });
     this.fabric = new EfaFabric(this, 'Fabric', { vpc: network.vpc });
+    this.sshKey = new ClusterSshKey(this, 'MpiSshKey');
+    const machineImage = hpc.amiId ? preinstalledEfaImage(hpc.amiId) : undefined;
 
     if (hpc.scheduler === 'batch') {
+      new JobContainerNetwork(this, 'JobContainerNetwork', { vpc: network.vpc });
       const launchTemplate = new EfaLaunchTemplate(this, 'NodeLaunchTemplate', {
         fabric: this.fabric,
         instance: hpc.instance,
         containersReachInstanceMetadata: true,
+        onFabricFailure: 'withhold-ecs-agent',
       });
       this.batchCluster = new BatchMultiNodeCluster(this, 'Batch', {
         fabric: this.fabric,
@@ -45,6 +53,8 @@ export class HpcClusterStack extends Stack {
         instanceTypeName: hpc.instanceType,
         instance: hpc.instance,
         nodes: hpc.nodes,
+        sshKey: this.sshKey,
+        machineImage,
       });
       this.outputBatchCommands(this.batchCluster);
     } else {
@@ -53,6 +63,8 @@ export class HpcClusterStack extends Stack {
         instanceTypeName: hpc.instanceType,
         instance: hpc.instance,
         nodes: hpc.nodes,
+        sshKey: this.sshKey,
+        machineImage,
         spot: hpc.purchaseOption === 'spot',
       });
       this.outputStaticCommands(this.staticCluster);
@@ -64,7 +76,7 @@ export class HpcClusterStack extends Stack {
     new CfnOutput(this, 'JobDefinitionArn', { value: cluster.jobDefinition.jobDefinitionArn });
     new CfnOutput(this, 'JobLogGroup', { value: cluster.jobLogGroup.logGroupName });
     new CfnOutput(this, 'SubmitJobCommand', {
-      description: 'Runs the fabric check (fi_info -p efa, then OSU latency and bandwidth between two nodes over MPI)',
+      description: 'Runs the fabric check (fi_info -p efa on every node, then MPI ping-pong and allreduce over all nodes)',
       value: Fn.join('', [
         'aws batch submit-job --region ',
         this.region,
@@ -89,4 +101,13 @@ export class HpcClusterStack extends Stack {
       ]),
     });
   }
+}
+
+/**
+ * `hpc.amiId`: one AMI id, whatever the region (the stack stays env-agnostic, so an AMI map keyed
+ * by region cannot be resolved at synth). The EFA software in it lets the fabric gate skip the
+ * download (hpc-node/install-efa.sh).
+ */
+function preinstalledEfaImage(amiId: string): ec2.IMachineImage {
+  return { getImage: () => ({ imageId: amiId, osType: ec2.OperatingSystemType.LINUX, userData: ec2.UserData.forLinux() }) };
 }

@@ -57,9 +57,11 @@ describe('ONE security group: all traffic to and from itself, HTTPS out, nothing
     });
   });
 
-  test('no other inbound rule anywhere: no SSH, nothing from outside the group', () => {
-    const ingress = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress'));
-    expect(ingress).toHaveLength(1);
+  test('no other inbound rule anywhere: every rule admits members of its own group only, nothing from outside', () => {
+    // Two: the fabric group's, and the job containers' TCP rule on the VPC default group (deploy-rules.test.ts).
+    const ingress = Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')).map((rule) => rule.Properties);
+    expect(ingress).toHaveLength(2);
+    for (const rule of ingress) expect(rule.SourceSecurityGroupId).toEqual(rule.GroupId);
     for (const group of Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroup'))) {
       expect(group.Properties.SecurityGroupIngress ?? []).toEqual([]);
     }
@@ -120,7 +122,7 @@ describe('launch template', () => {
 });
 
 describe('AWS Batch multi-node parallel', () => {
-  test('managed EC2 compute environment: on demand, from zero vCPUs, one subnet, the placement group, the fabric security group', () => {
+  test('managed EC2 compute environment: on demand, from zero vCPUs, one subnet, the placement group, no security group of its own', () => {
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
       Type: 'managed',
       ComputeResources: {
@@ -130,8 +132,11 @@ describe('AWS Batch multi-node parallel', () => {
         InstanceTypes: ['c5n.18xlarge'],
         Subnets: [{ Ref: Match.stringLikeRegexp('privateSubnet1Subnet') }],
         PlacementGroup: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FabricPlacementGroup'), 'GroupName'] },
-        LaunchTemplate: { LaunchTemplateId: { Ref: Match.stringLikeRegexp('^NodeLaunchTemplate') } },
-        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^FabricSecurityGroup'), 'GroupId'] }],
+        LaunchTemplate: {
+          LaunchTemplateId: { Ref: Match.stringLikeRegexp('^NodeLaunchTemplate') },
+          Version: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NodeLaunchTemplate'), 'LatestVersionNumber'] },
+        },
+        SecurityGroupIds: Match.absent(),
         Ec2Configuration: [{ ImageType: 'ECS_AL2023' }],
       },
     });
@@ -145,10 +150,10 @@ describe('AWS Batch multi-node parallel', () => {
 
   const container = () => onlyResource(template, 'AWS::Batch::JobDefinition').Properties.NodeProperties.NodeRangeProperties[0].Container;
 
-  test('a multinode job definition with 2 nodes, main node 0', () => {
+  test('a multinode job definition with 2 nodes, main node 0, every node in one open range', () => {
     const jobDefinition = onlyResource(template, 'AWS::Batch::JobDefinition').Properties;
     expect(jobDefinition.Type).toBe('multinode');
-    expect(jobDefinition.NodeProperties).toMatchObject({ NumNodes: 2, MainNode: 0, NodeRangeProperties: [{ TargetNodes: '0:1' }] });
+    expect(jobDefinition.NodeProperties).toMatchObject({ NumNodes: 2, MainNode: 0, NodeRangeProperties: [{ TargetNodes: '0:' }] });
   });
 
   test('the container maps the uverbs device of the one EFA interface and sets memlock unlimited', () => {
@@ -165,7 +170,7 @@ describe('AWS Batch multi-node parallel', () => {
     );
     expect(requirements.VCPU).toBe('72');
     expect(Number(requirements.MEMORY)).toBe(Math.floor(196608 * 0.9));
-    expect(container().Command).toEqual(['/opt/hpc-job/mnp-run.sh']);
+    expect(container().Command).toEqual(['/opt/hpc-job/mnp-run.sh', 'Ref::program']);
     expect(JSON.stringify(container().Image)).toContain('cdk-hnb659fds-container-assets');
   });
 

@@ -55,18 +55,27 @@ describe('launch template for hosts without containers', () => {
     const userData = JSON.stringify(data().UserData);
     expect(userData).toContain('./efa_installer.sh -y');
     expect(userData).toContain('CLUSTER_NODES=2');
-    expect(userData).toContain('SLOTS_PER_NODE=72');
+    expect(userData).toContain('SLOTS_PER_NODE=36'); // c5n.18xlarge: 36 physical cores, 72 vCPUs
     expect(userData).toContain('systemd-run --unit=mpi-hostfile /usr/local/bin/mpi-hostfile');
+    expect(userData).toContain('HPC_SSH_KEY_PARAMETER=/ec2/keypair/');
     expect(userData).toContain('Name=tag:${CLUSTER_TAG_KEY},Values=${CLUSTER_TAG_VALUE}');
   });
 });
 
-test('the node role may only describe instances beyond Session Manager', () => {
+test('the node role may only describe instances, read the key parameter and mark its own group unhealthy beyond Session Manager', () => {
   const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(
     (policy) => policy.Properties.PolicyDocument.Statement,
   );
   expect(statements.filter((statement) => JSON.stringify(statement.Action).includes('ec2:'))).toEqual([
     { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
+  ]);
+  const nodeRoleStatements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('StaticNodeRole'))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  expect(nodeRoleStatements.map((statement) => statement.Action).sort()).toEqual([
+    'autoscaling:SetInstanceHealth',
+    'ec2:DescribeInstances',
+    ['ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:GetParameters'],
   ]);
 });
 

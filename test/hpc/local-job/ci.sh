@@ -1,0 +1,24 @@
+#!/bin/bash
+# CI's two local multi-node runs of the HPC job (.ci/run calls this on every submission):
+# 4 healthy nodes must pass and print the fabric check's result from every node; 3 nodes whose
+# node 2 has no working fabric must fail, naming node 2, within 3 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+npm run -s hpc:local-job -- --nodes 4 | tee "$log"
+for node in 0 1 2 3; do
+  grep -q "^node 0 | node ${node}/4 .*allreduce .*: OK$" "$log" || { echo "local job CI: no result line from node ${node}" >&2; exit 1; }
+done
+
+started=$SECONDS
+if npm run -s hpc:local-job -- --nodes 3 --fail-node 2 >"$log" 2>&1; then
+  cat "$log"
+  echo "local job CI: --fail-node 2 exited 0" >&2
+  exit 1
+fi
+cat "$log"
+grep -q 'FAIL: node(s) 2 of 3 never registered' "$log" || { echo "local job CI: the failure does not name node 2" >&2; exit 1; }
+[ $((SECONDS - started)) -lt 180 ] || { echo "local job CI: --fail-node took $((SECONDS - started)) s, more than 3 minutes" >&2; exit 1; }
+echo "local job CI: both runs behaved (pass with 4 nodes; node 2 named after $((SECONDS - started)) s)"
