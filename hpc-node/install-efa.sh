@@ -35,7 +35,7 @@ readonly FI_INFO=$ROOT/opt/amazon/efa/bin/fi_info
 # One line to every place an operator looks: stderr (cloud-init's log), the console, the journal.
 report() {
   echo "hpc-node: $*" >&2
-  echo "hpc-node: $*" 2>/dev/null >"$ROOT/dev/console" || true
+  echo "hpc-node: $*" 2>/dev/null >>"$ROOT/dev/console" || true
   logger -t hpc-node -- "$*" 2>/dev/null || true
 }
 

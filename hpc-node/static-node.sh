@@ -18,7 +18,7 @@ source "$ROOT/etc/hpc/cluster.env"
 
 report() {
   echo "hpc-node: $*" >&2
-  echo "hpc-node: $*" 2>/dev/null >"$ROOT/dev/console" || true
+  echo "hpc-node: $*" 2>/dev/null >>"$ROOT/dev/console" || true
   logger -t hpc-node -- "$*" 2>/dev/null || true
 }
 refuse() {

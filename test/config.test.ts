@@ -110,6 +110,36 @@ describe('validation errors name the key, the value and what is valid', () => {
       'must be one of on-demand, spot',
     );
   });
+
+  test('more than 1,000 nodes on AWS Batch (one multi-node parallel job), in one line', () => {
+    const error = configError({ 'hpc.nodes': '1024' });
+    expect(error.key).toBe('hpc.nodes');
+    expect(error.message).toBe(
+      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=static',
+    );
+  });
+
+  test('more nodes than the cluster subnet has addresses for, saying how many fit', () => {
+    expect(configError({ 'hpc.profile': 'ml', 'hpc.nodes': '1000' }).message).toMatch(/takes 33 addresses .* at most 123 nodes fit$/);
+    expect(configError({ 'hpc.profile': 'ml', 'hpc.nodes': 200, 'hpc.scheduler': 'static' }).message).toMatch(/at most 127 nodes fit$/);
+  });
+
+  test.each([['ami-123'], ['ami-0123456789ABCDEF0'], ['0123456789abcdef0'], ['ami-0123456789abcdef0 ami-0123456789abcdef1']])(
+    'a malformed AMI id %p',
+    (amiId) => {
+      expect(configError({ 'hpc.amiId': amiId }).message).toContain('must be an AMI id such as ami-0123456789abcdef0');
+    },
+  );
+});
+
+describe('hpc.amiId', () => {
+  test('unset by default: AWS Batch picks its ECS AMI, the static cluster resolves one from SSM', () => {
+    expect(load().hpc.amiId).toBeUndefined();
+  });
+
+  test.each([['ami-0123456789abcdef0'], ['ami-12345678']])('%s is accepted', (amiId) => {
+    expect(load({ 'hpc.amiId': amiId }).hpc.amiId).toBe(amiId);
+  });
 });
 
 describe('edge.*', () => {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # CI's two local multi-node runs of the HPC job (.ci/run calls this on every submission):
 # 4 healthy nodes must pass and print the fabric check's result from every node; 3 nodes whose
-# node 2 has no working fabric must fail, naming node 2, within 3 minutes.
+# node 2 has no working fabric must fail, naming node 2, within 3 minutes; without the cluster
+# key every node must refuse to start, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 log=$(mktemp)
@@ -21,4 +22,12 @@ fi
 cat "$log"
 grep -q 'FAIL: node(s) 2 of 3 never registered' "$log" || { echo "local job CI: the failure does not name node 2" >&2; exit 1; }
 [ $((SECONDS - started)) -lt 180 ] || { echo "local job CI: --fail-node took $((SECONDS - started)) s, more than 3 minutes" >&2; exit 1; }
-echo "local job CI: both runs behaved (pass with 4 nodes; node 2 named after $((SECONDS - started)) s)"
+if npm run -s hpc:local-job -- --nodes 2 --missing-key >"$log" 2>&1; then
+  cat "$log"
+  echo "local job CI: --missing-key exited 0" >&2
+  exit 1
+fi
+cat "$log"
+grep -q '^node 0 | \[node 0\] FAIL: cannot read the cluster SSH key file .*; refusing to start$' "$log" || { echo "local job CI: no refusal line for the missing key" >&2; exit 1; }
+
+echo "local job CI: all runs behaved (pass with 4 nodes; node 2 named after $((SECONDS - started)) s)"

@@ -2,7 +2,7 @@
 # A local multi-node run of the HPC job: the real hpc-job/mnp-run.sh on N simulated AWS Batch
 # multi-node parallel nodes on this machine.
 #
-#   npm run hpc:local-job -- --nodes N [--fail-node K] [--wait-seconds S] [-- program [args...]]
+#   npm run hpc:local-job -- --nodes N [--fail-node K] [--missing-key] [--wait-seconds S] [-- program [args...]]
 #
 # Each node is what an MNP container sees:
 # - a network namespace in awsvpc layout: `eth0` with a VPC-style address, on a bridge that
@@ -22,6 +22,9 @@
 # and this machine has no EFA device), so it dies before registering; the main node gives up
 # after --wait-seconds (default 60) naming it, and this run exits non-zero.
 #
+# With --missing-key, the key file does not exist, as when the SSM parameter is gone or the
+# role may not read it: every node must refuse to start, saying so.
+#
 # Needs root (namespaces). Installs what it needs with apt-get. Every namespace, process and
 # file it creates is removed on every exit path, Ctrl-C and SIGTERM included.
 set -euo pipefail
@@ -33,6 +36,7 @@ readonly JOB_DEADLINE_EXTRA_SECONDS=60
 
 nodes=''
 fail_node=''
+missing_key=''
 wait_seconds=60
 program=()
 
@@ -43,7 +47,7 @@ die() {
 }
 
 usage() {
-  echo "usage: npm run hpc:local-job -- --nodes N [--fail-node K] [--wait-seconds S] [-- program [args...]]" >&2
+  echo "usage: npm run hpc:local-job -- --nodes N [--fail-node K] [--missing-key] [--wait-seconds S] [-- program [args...]]" >&2
   echo "  N from 2 to 16; K a node index from 0 to N-1; program a C file (built with mpicc) or a command on this machine" >&2
   exit 2
 }
@@ -53,6 +57,7 @@ while [ "$#" -gt 0 ]; do
     --nodes) nodes=${2:-}; shift 2 || usage ;;
     --fail-node) fail_node=${2:-}; shift 2 || usage ;;
     --wait-seconds) wait_seconds=${2:-}; shift 2 || usage ;;
+    --missing-key) missing_key=yes; shift ;;
     --) shift; program=("$@"); break ;;
     -h | --help) usage ;;
     *) echo "local job: unknown argument $1" >&2; usage ;;
@@ -135,7 +140,7 @@ elif [[ ${program[0]} == *.c ]]; then
 fi
 
 # --- the cluster key: generated for this run only, never committed ------------------------------
-ssh-keygen -q -t ed25519 -N '' -C "local-job-$RUN_ID" -f "$work/cluster_key"
+if [ -z "$missing_key" ]; then ssh-keygen -q -t ed25519 -N '' -C "local-job-$RUN_ID" -f "$work/cluster_key"; fi
 
 # --- the network: one subnet bridge, and per node a container and a host namespace ------------
 vpc="$RUN_ID-vpc"
@@ -189,7 +194,7 @@ start_node() {
   pids[k]=$!
 }
 
-say "job ${job_id}: ${nodes} nodes, FI_PROVIDER=tcp${fail_node:+, node ${fail_node} without a working fabric}; program: ${program[*]##*/}"
+say "job ${job_id}: ${nodes} nodes, FI_PROVIDER=tcp${fail_node:+, node ${fail_node} without a working fabric}${missing_key:+, no cluster key}; program: ${program[*]##*/}"
 start_node 0
 sleep 1
 for ((k = 1; k < nodes; k++)); do start_node "$k"; done
