@@ -137,7 +137,12 @@ elif [[ ${program[0]} == *.c ]]; then
   [ -f "${program[0]}" ] || die "no such C file: ${program[0]}"
   build "${program[0]}"
   program=("$work/bin/$(basename "${program[0]}" .c)" "${program[@]:1}")
+elif [ -f "${program[0]}" ]; then
+  cp "${program[0]}" "$work/bin/" && program=("$work/bin/$(basename "${program[0]}")" "${program[@]:1}")
 fi
+# The entry point too, as the image copies it to /opt/hpc-job: each node has a /tmp of its own,
+# which would hide a repository checked out under /tmp.
+install -m 0755 "$REPO/hpc-job/mnp-run.sh" "$work/bin/mnp-run.sh"
 
 # --- the cluster key: generated for this run only, never committed ------------------------------
 if [ -z "$missing_key" ]; then ssh-keygen -q -t ed25519 -N '' -C "local-job-$RUN_ID" -f "$work/cluster_key"; fi
@@ -189,7 +194,7 @@ start_node() {
   env -i "${environment[@]}" ip netns exec "$RUN_ID-n$k" unshare --uts --mount --propagation private -- bash -c '
     hostname "$1" && mount -t tmpfs -o mode=0700 tmpfs /run/hpc-job && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /dev/shm || exit 1
     shift
-    exec "$@"' _ "ip-$(address_of "$k" | tr . -)" "$REPO/hpc-job/mnp-run.sh" "${program[@]}" \
+    exec "$@"' _ "ip-$(address_of "$k" | tr . -)" "$work/bin/mnp-run.sh" "${program[@]}" \
     > >(sed -u "s/^/node $k | /") 2>&1 &
   pids[k]=$!
 }
