@@ -39,7 +39,7 @@ describe('the function', () => {
     });
   });
 
-  test('least privilege: consume the queue, read incoming/, write thumbnails/, use the data key through S3 only', () => {
+  test('least privilege: consume the queue, dead-letter poison, read incoming/, write thumbnails/, use the data key through S3 only', () => {
     const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy.Properties.Roles).includes('LambdaWorkersRole'),
     );
@@ -51,6 +51,10 @@ describe('the function', () => {
         'kms:Decrypt', // the queue key
         'kms:Decrypt', // the data key, via S3
         'kms:GenerateDataKey',
+        'kms:Decrypt', // the queue key, to send poison messages to the dead-letter queue
+        'kms:GenerateDataKey',
+        'sqs:SendMessage', // the dead-letter queue only
+        'sqs:GetQueueUrl',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         's3:GetObject',

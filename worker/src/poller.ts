@@ -128,9 +128,9 @@ function startPollLoop(
     visibilityTimeout: options.visibilityTimeoutSeconds,
     heartbeatInterval: heartbeatIntervalSeconds(options.visibilityTimeoutSeconds),
     messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-    // The same through the older AttributeNames parameter, which SQS still accepts and which is the
-    // only one some SQS-compatible servers (local-aws-sqs, in the tests) read.
-    attributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+    // The same through the older AttributeNames parameter ("All"), which SQS still accepts and which
+    // is the only one some SQS-compatible servers (local-aws-sqs, in the tests) read.
+    attributeNames: ['All'],
     // The message's own attributes travel with it to the dead-letter queue.
     messageAttributeNames: ['All'],
     // Awaited before every ReceiveMessage. sqs-consumer re-polls at once after an error unless it
