@@ -45,7 +45,10 @@ export interface BacklogScalingProps {
  * 1. Zero to some: the signal function itself sets the fleet to one worker when messages wait and
  *    none is asked for, at its next run (at most a minute after the first message).
  * 2. Target tracking on backlog per worker = visible messages / max(running workers, 1), held at
- *    targetBacklogPerWorker (AWS's "backlog per instance" pattern), for any fleet size.
+ *    targetBacklogPerWorker (AWS's "backlog per instance" pattern): it scales out. Its scale-in is
+ *    off: the backlog of a fleet that keeps up is about zero whether it needs one worker or ten, so
+ *    proportional scale-in would take it to zero and cold-start it again minutes later (the scaling
+ *    simulation showed 22 task launches in two hours of one message a minute).
  * 3. Back to zero: a step rule sets exactly zero after idleTime with nothing waiting, nothing in
  *    flight and workers still asked for; counting in-flight messages means the last worker is never
  *    stopped while it holds one.
@@ -70,7 +73,19 @@ export class BacklogScaling extends Construct {
     const idlePeriods = Math.max(1, Math.round(idleTime.toMinutes()));
     this.queueIdle = new cloudwatch.Alarm(this, 'QueueIdle', {
       alarmDescription: `Scaling rule: nothing waiting and nothing in flight for ${idlePeriods} minutes while workers run -> no workers.`,
-      metric: this.signal.metric(SIGNAL_METRICS.idleFleet, 'Minimum'),
+      // The signal samples once a minute, so a message that comes and goes between two samples is
+      // invisible to it: SQS's own count of received messages (a Sum over each minute) sees it.
+      // The signal's GetQueueAttributes every minute keeps the queue's AWS/SQS metrics flowing;
+      // a minute without a data point counts as no receive.
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(FILL(received, 0) > 0, 0, idle)',
+        usingMetrics: {
+          idle: this.signal.metric(SIGNAL_METRICS.idleFleet, 'Minimum'),
+          received: queue.metricNumberOfMessagesReceived({ period: Duration.minutes(1), statistic: 'Sum' }),
+        },
+        label: 'Idle minutes of a fleet that still has workers',
+        period: Duration.minutes(1),
+      }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: 1,
       evaluationPeriods: idlePeriods,

@@ -33,7 +33,7 @@ export interface EcsServiceFleetProps {
    */
   readonly scaleOutCooldown?: Duration;
   /**
-   * Wait after a scale-in: scale in slowly, a burst often follows a burst.
+   * Wait after the idle rule set the service to zero before it may act again.
    * @default Duration.minutes(5)
    */
   readonly scaleInCooldown?: Duration;
@@ -98,7 +98,8 @@ export class EcsServiceFleet extends Construct implements ScalableWorkerFleet {
         targetValue,
         customizedMetricSpecification: customizedMetric(metric),
         scaleOutCooldown: this.scaleOutCooldown.toSeconds(),
-        scaleInCooldown: this.scaleInCooldown.toSeconds(),
+        // Scale-in is the idle rule's (see BacklogScaling).
+        disableScaleIn: true,
       },
     });
   }
@@ -170,7 +171,8 @@ export class AutoScalingGroupFleet extends Construct implements ScalableWorkerFl
       autoScalingGroupName: this.group.autoScalingGroupName,
       policyType: 'TargetTrackingScaling',
       estimatedInstanceWarmup: this.instanceWarmup.toSeconds(),
-      targetTrackingConfiguration: { targetValue, customizedMetricSpecification: customizedMetric(metric) },
+      // Scale-in is the idle rule's (see BacklogScaling).
+      targetTrackingConfiguration: { targetValue, customizedMetricSpecification: customizedMetric(metric), disableScaleIn: true },
     });
   }
 

@@ -100,7 +100,7 @@ describe('backlog scaling', () => {
     expect(config).toMatchObject({
       TargetValue: 150,
       ScaleOutCooldown: 60,
-      ScaleInCooldown: 300,
+      DisableScaleIn: true,
       CustomizedMetricSpecification: { Namespace: 'DistributedCompute/WorkerFleet', MetricName: 'BacklogPerWorker', Statistic: 'Average' },
     });
   });

@@ -142,7 +142,9 @@ export function describeSharedPipeline(
         RawMessageDelivery: true,
         TopicArn: { Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'UploadsTopic') },
         Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] },
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'WorkDeliveryDeadLetterQueue'), 'Arn'] } },
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'WorkDeliveryDeadLetterQueue'), 'Arn'] },
+        },
       });
     });
 
