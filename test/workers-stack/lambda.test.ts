@@ -48,10 +48,9 @@ describe('the function', () => {
     const actions = statements.flatMap((statement) => statement.Action).sort();
     expect(actions).toEqual(
       [
-        'kms:Decrypt', // the queue key
-        'kms:Decrypt', // the data key, via S3
+        'kms:Decrypt', // the queue key (one statement: consume, and send poison to the dead-letter queue)
         'kms:GenerateDataKey',
-        'kms:Decrypt', // the queue key, to send poison messages to the dead-letter queue
+        'kms:Decrypt', // the data key, via S3
         'kms:GenerateDataKey',
         'sqs:SendMessage', // the dead-letter queue only
         'sqs:GetQueueUrl',
