@@ -21,7 +21,7 @@ export interface LambdaWorkersProps extends WorkerResources {
   readonly batchSize?: number;
   /**
    * Memory, which also sets the CPU share (1,769 MB is one full vCPU:
-   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). 2,048 MB holds the
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html). 2,048 MB holds the
    * largest image worker/src/image-limits.ts accepts (a 24-megapixel JPEG peaks near 0.9 GB) with
    * room to spare: `npm run bench:memory` measures it on a batch of the largest of each format.
    * @default 2048
