@@ -72,8 +72,8 @@ it(`${MESSAGES} messages for ${DISTINCT_IMAGES} images among poison, workers kil
       CONCURRENCY: '10',
       WAIT_TIME_SECONDS: '0',
       // A killed worker's messages come back after this; the job timeout stays below it.
-      VISIBILITY_TIMEOUT_SECONDS: '6',
-      JOB_TIMEOUT_SECONDS: '5',
+      VISIBILITY_TIMEOUT_SECONDS: '10',
+      JOB_TIMEOUT_SECONDS: '8',
     });
   const workers = Array.from({ length: WORKERS }, startWorker);
   const processed = () => workers.flatMap((worker) => worker.outcomes('processed'));
