@@ -177,6 +177,7 @@ async function drainWithPoller(sqs: SQSClient, s3: S3Client, queueUrl: string, c
     s3ForcePathStyle: true,
     concurrency: 10,
     visibilityTimeoutSeconds: 60,
+    jobTimeoutSeconds: 30,
     waitTimeSeconds: 20,
     testDelayMs: 0,
   };

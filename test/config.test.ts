@@ -195,7 +195,29 @@ describe('workers.*', () => {
       fargateSpotPercent: 50,
       ec2InstanceTypes: ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'],
       ec2Architecture: 'arm64',
+      ec2PollersPerInstance: { 'm7g.large': 2, 'm6g.large': 2, 'c7g.large': 2, 'c6g.large': 2, 'r6g.large': 2 },
+      ec2OnDemandBase: 0,
     });
+  });
+
+  test('EC2 pollers per instance (the group weights) follow the size: medium 1, large 2, xlarge 4, Nxlarge 4N', () => {
+    expect(
+      load({ 'workers.ec2InstanceTypes': 'm7g.medium,c7g.large,r7g.xlarge,m7g.4xlarge', 'workers.maxWorkers': '64' }).workers
+        .ec2PollersPerInstance,
+    ).toEqual({
+      'm7g.medium': 1,
+      'c7g.large': 2,
+      'r7g.xlarge': 4,
+      'm7g.4xlarge': 16,
+    });
+  });
+
+  test('an On-Demand base, in pollers', () => {
+    expect(load({ 'workers.ec2OnDemandBase': '4' }).workers.ec2OnDemandBase).toBe(4);
+  });
+
+  test('maxReceiveCount below 5 is fine for the pollers, which dead-letter poison themselves', () => {
+    expect(load({ 'workers.compute': 'fargate', 'workers.maxReceiveCount': '3' }).workers.maxReceiveCount).toBe(3);
   });
 
   test('instance types from the command line or a cdk.json list', () => {
@@ -218,6 +240,19 @@ describe('workers.*', () => {
       /must not exceed workers.maxLatencySeconds \(5\)/,
     ],
     [{ 'workers.maxWorkers': '1' }, 'workers.maxWorkers', /from 2 to 1000/],
+    [{ 'workers.maxReceiveCount': '3' }, 'workers.maxReceiveCount', /must be at least 5 with workers.compute=lambda: AWS advises it/],
+    [
+      { 'workers.compute': 'ec2', 'workers.ec2InstanceTypes': 'm7g.4xlarge,c7g.4xlarge' },
+      'workers.maxWorkers',
+      /must be at least 32 with these instance types: twice the pollers of the largest one \(16\)/,
+    ],
+    [
+      { 'workers.ec2InstanceTypes': 'm7g.metal,c7g.large' },
+      'workers.ec2InstanceTypes',
+      /size metal is not one the fleet can count pollers for/,
+    ],
+    [{ 'workers.ec2OnDemandBase': '11' }, 'workers.ec2OnDemandBase', /must not exceed workers.maxWorkers \(10\)/],
+    [{ 'workers.ec2OnDemandBase': '-1' }, 'workers.ec2OnDemandBase', /from 0 to 1000/],
     [{ 'workers.fargateSpotPercent': '101' }, 'workers.fargateSpotPercent', /from 0 to 100/],
     [{ 'workers.ec2InstanceTypes': 'm7g.large' }, 'workers.ec2InstanceTypes', /at least two instance types/],
     [{ 'workers.ec2InstanceTypes': 'm7g.large,big box' }, 'workers.ec2InstanceTypes', /big is not an EC2 instance type name/],

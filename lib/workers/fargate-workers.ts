@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { encryptedLogGroup } from '../shared/encrypted-log-group';
 import { grantWorkerAccess, WorkerResources } from './worker-grants';
-import { REPO_ROOT, WORKER_DOCKERFILE, WORKER_IMAGE_EXCLUDES } from './worker-paths';
+import { pollerImageContext } from './poller-bundle';
 
 /** The longest ECS waits on Fargate between SIGTERM and SIGKILL (the container stopTimeout maximum). */
 export const FARGATE_MAX_STOP_TIMEOUT = Duration.seconds(120);
@@ -19,6 +19,8 @@ export interface FargateWorkersProps extends WorkerResources {
   readonly spotPercent: number;
   /** The queue's visibility timeout, which the poller also asks for on each receive. */
   readonly visibilityTimeout: Duration;
+  /** The most one message may take in the poller; below the visibility timeout. */
+  readonly jobTimeout: Duration;
   /**
    * vCPU units per task (1024 = 1 vCPU).
    * @default 1024
@@ -33,13 +35,13 @@ export interface FargateWorkersProps extends WorkerResources {
 
 /**
  * The worker as a Fargate service of long-running pollers, in the private subnets of the VPC.
- * It starts at zero tasks; BacklogScaling sets the count. On a scale-in or a Fargate Spot
+ * BacklogScaling sets the task count. On a scale-in or a Fargate Spot
  * interruption ECS sends SIGTERM, and the poller stops receiving, finishes what it holds and
  * exits 0 before the stop timeout.
  *
- * The image is built at deploy time from worker/Dockerfile for ARM64 (Graviton: cheaper per
- * vCPU; its node:22-bookworm-slim base is multi-architecture). Building on an x86 machine needs
- * Docker with QEMU/binfmt (Docker Desktop has it).
+ * The image is built at deploy time from worker/Dockerfile and the poller bundled at synth, for
+ * ARM64 (Graviton: cheaper per vCPU; its node:22-bookworm-slim base is multi-architecture).
+ * Building on an x86 machine needs Docker with QEMU/binfmt (Docker Desktop has it).
  */
 export class FargateWorkers extends Construct {
   public readonly cluster: ecs.Cluster;
@@ -52,7 +54,7 @@ export class FargateWorkers extends Construct {
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
-      // Per-service task counts (ECS/ContainerInsights) are what backlog scaling divides by.
+      // Per-task CPU and memory for operators (scaling reads its counts from the ECS API instead).
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
       enableFargateCapacityProviders: true,
     });
@@ -65,17 +67,14 @@ export class FargateWorkers extends Construct {
     });
     this.logGroup = encryptedLogGroup(this, 'Logs');
     this.taskDefinition.addContainer('Worker', {
-      image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
-        file: WORKER_DOCKERFILE,
-        platform: ecrAssets.Platform.LINUX_ARM64,
-        exclude: WORKER_IMAGE_EXCLUDES,
-      }),
+      image: ecs.ContainerImage.fromAsset(pollerImageContext(), { platform: ecrAssets.Platform.LINUX_ARM64 }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'worker' }),
       environment: {
         QUEUE_URL: props.queue.queueUrl,
         OUTPUT_BUCKET: props.outputBucket.bucketName,
         AWS_REGION: Stack.of(this).region,
         VISIBILITY_TIMEOUT_SECONDS: String(props.visibilityTimeout.toSeconds()),
+        JOB_TIMEOUT_SECONDS: String(props.jobTimeout.toSeconds()),
       },
       // The most Fargate allows between SIGTERM and SIGKILL: a poller finishes any job shorter
       // than that. A longer job is cut off and its message reappears after the visibility timeout
@@ -101,8 +100,11 @@ export class FargateWorkers extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      // Starts with no task: BacklogScaling starts the first one when a message waits.
-      desiredCount: 0,
+      // No desiredCount: with one in the template every deploy would set the count back to it,
+      // undoing autoscaling (https://github.com/aws/aws-cdk/issues/3919). Left out, CloudFormation
+      // creates the service with 1 task and leaves the count alone on updates
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount);
+      // the idle rule of BacklogScaling stops that first task.
       capacityProviderStrategies: capacityProviderStrategies(props.spotPercent),
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       assignPublicIp: false,
@@ -112,6 +114,13 @@ export class FargateWorkers extends Construct {
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },
     });
+
+    // The cluster's capacity providers are attached by a separate resource
+    // (AWS::ECS::ClusterCapacityProviderAssociations, created by aws-cdk-lib inside the cluster
+    // construct); a service whose strategy names them must be created after it, or creation can
+    // fail: https://github.com/aws/containers-roadmap/issues/631 (the same dependency in AWS's
+    // sample: aws-samples/serverless-container-constructs, service.node.addDependency(cluster)).
+    this.service.node.addDependency(this.cluster);
 
     const executionRole = this.taskDefinition.obtainExecutionRole();
     Validations.of(executionRole).acknowledge({

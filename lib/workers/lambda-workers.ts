@@ -20,8 +20,11 @@ export interface LambdaWorkersProps extends WorkerResources {
    */
   readonly batchSize?: number;
   /**
-   * Memory, which also sets the CPU share: image decoding is CPU-bound.
-   * @default 1024
+   * Memory, which also sets the CPU share (1,769 MB is one full vCPU:
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html). 2,048 MB holds the
+   * largest image worker/src/image-limits.ts accepts (a 24-megapixel JPEG peaks near 0.9 GB) with
+   * room to spare: `npm run bench:memory` measures it on a batch of the largest of each format.
+   * @default 2048
    */
   readonly memorySize?: number;
 }
@@ -53,7 +56,7 @@ export class LambdaWorkers extends Construct {
       projectRoot: REPO_ROOT,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? 2048,
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,

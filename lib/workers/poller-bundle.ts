@@ -1,18 +1,39 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { BundlingOutput, DockerImage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
-import { REPO_ROOT, WORKER_POLLER_ENTRY } from './worker-paths';
+import { REPO_ROOT, WORKER_DOCKERFILE, WORKER_POLLER_ENTRY } from './worker-paths';
 
-/** The bundle's file name on the instance. */
+/** The bundle's file name on the instance and in the image. */
 export const POLLER_BUNDLE_FILE = 'poller.js';
 
 /**
- * The poller (worker/src/poller-main.ts and every dependency) as one JavaScript file in an S3
- * asset, bundled by esbuild at synth time, in this process: no Docker, no npm on the instance.
- * The asset hash is the hash of the bundle, so the instances' user data (which names the object)
- * changes exactly when the code does.
+ * The poller (worker/src/poller-main.ts and every module it imports) as one JavaScript file, built
+ * by esbuild in this process: no Docker, no npm where it runs. Only what the entry imports is in
+ * it, which is production dependencies only (a test checks). The source map is inline, so the
+ * bundle stays one file; node --enable-source-maps maps stack traces.
+ */
+export function bundlePoller(outfile: string): void {
+  buildSync({
+    entryPoints: [WORKER_POLLER_ENTRY],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: 'inline',
+    outfile,
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * The EC2 form: the bundle in an S3 asset. The asset hash is the hash of the bundle, so the
+ * instances' user data (which names the object) changes exactly when the code does.
  */
 export class PollerBundle extends Construct {
   public readonly asset: s3assets.Asset;
@@ -27,23 +48,30 @@ export class PollerBundle extends Construct {
         outputType: BundlingOutput.SINGLE_FILE,
         local: {
           tryBundle(outputDir: string): boolean {
-            buildSync({
-              entryPoints: [WORKER_POLLER_ENTRY],
-              absWorkingDir: REPO_ROOT,
-              bundle: true,
-              platform: 'node',
-              target: 'node22',
-              format: 'cjs',
-              minify: true,
-              // Inline, so the asset stays one file; node --enable-source-maps maps stack traces.
-              sourcemap: 'inline',
-              outfile: path.join(outputDir, POLLER_BUNDLE_FILE),
-              logLevel: 'warning',
-            });
+            bundlePoller(path.join(outputDir, POLLER_BUNDLE_FILE));
             return true;
           },
         },
       },
     });
   }
+}
+
+let imageContext: string | undefined;
+
+/**
+ * The Fargate form: the Docker build context of the worker image, written once per process to a
+ * temporary directory that holds exactly two files, worker/Dockerfile and the bundle. The image
+ * build then needs no npm, installs nothing, and its context cannot carry anything else from the
+ * checkout (no .env, no credentials, no node_modules). CDK hashes the context by content, so the
+ * image changes exactly when the Dockerfile or the bundle does.
+ */
+export function pollerImageContext(): string {
+  if (imageContext === undefined || !fs.existsSync(imageContext)) {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-image-'));
+    fs.copyFileSync(path.join(REPO_ROOT, WORKER_DOCKERFILE), path.join(directory, 'Dockerfile'));
+    bundlePoller(path.join(directory, POLLER_BUNDLE_FILE));
+    imageContext = directory;
+  }
+  return imageContext;
 }

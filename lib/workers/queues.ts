@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -31,8 +31,16 @@ export interface WorkQueuesProps {
  */
 export class WorkQueues extends Construct {
   public readonly queue: sqs.Queue;
-  /** Messages that failed maxReceiveCount times. Kept 14 days (the SQS maximum) for inspection and redrive. */
+  /**
+   * Messages a worker could never process (sent here by the worker on their first failure) or that
+   * failed maxReceiveCount times. Kept 14 days (the SQS maximum) for inspection and redrive.
+   */
   public readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Upload events SNS could not deliver to the work queue (the subscription's dead-letter queue),
+   * kept apart from worker failures: a full one means the queue's policy or key refused SNS.
+   */
+  public readonly deliveryDeadLetterQueue: sqs.Queue;
   public readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: WorkQueuesProps) {
@@ -64,8 +72,35 @@ export class WorkQueues extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });
 
-    // Also lets sns.amazonaws.com use the key, for this topic only
-    // (@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption).
-    props.source?.addSubscription(new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true }));
+    // SNS does not retry a delivery that fails on the client side (the queue's policy or key refuses
+    // it), and discards it after its retry policy for server-side failures, unless the
+    // subscription has a dead-letter queue:
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+    // The queue must be in the same account and region, and its policy must let SNS send for this
+    // topic, which `deadLetterQueue` adds (https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html).
+    // On the work queue's key: SqsSubscription lets sns.amazonaws.com use that key for this topic
+    // only (@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption), and an encrypted dead-letter
+    // queue needs exactly that grant; a key of its own would need a second one.
+    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', {
+      ...encryption,
+      retentionPeriod: Duration.days(14),
+      // A dead-letter queue for SNS, never for another queue: no source queue may name it.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.DENY_ALL },
+    });
+    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the SNS subscription (its RedrivePolicy names it), which cdk-nag cannot see; ' +
+        'it has no dead-letter queue of its own because nothing consumes it automatically.',
+    });
+    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
+      id: 'cdk-validator-cfnguard::sqs_dlq_check',
+      reason:
+        'This queue is the SNS subscription dead-letter queue. Its redrive allow policy is denyAll because no SQS queue may ' +
+        'use it as a dead-letter queue; the Control Tower rule accepts only allowAll or byQueue as the dead-letter marker.',
+    });
+    props.source?.addSubscription(
+      new subscriptions.SqsSubscription(this.queue, { rawMessageDelivery: true, deadLetterQueue: this.deliveryDeadLetterQueue }),
+    );
   }
 }

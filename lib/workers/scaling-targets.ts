@@ -1,15 +1,25 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { MetricMathQuery, ScalableWorkerFleet, StepRule, stepAdjustment } from './backlog-scaling';
+import { ScalableWorkerFleet, StepRule, stepAdjustment } from './backlog-scaling';
 
 /** Runs a scaling policy from an alarm (CloudFormation's Ref of either policy type is its ARN). */
 function policyAction(policyArn: string): cloudwatch.IAlarmAction {
   return { bind: () => ({ alarmActionArn: policyArn }) };
+}
+
+/** A metric as a target tracking policy's customized metric (one metric, no math). */
+function customizedMetric(metric: cloudwatch.Metric) {
+  return {
+    metricName: metric.metricName,
+    namespace: metric.namespace,
+    dimensions: Object.entries(metric.dimensions ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+    statistic: metric.statistic,
+  };
 }
 
 export interface EcsServiceFleetProps {
@@ -18,34 +28,33 @@ export interface EcsServiceFleetProps {
   readonly minTasks: number;
   readonly maxTasks: number;
   /**
-   * Wait after a scale-out before the next one: long enough for a task to start and its
-   * metrics to show.
+   * Wait after a scale-out before the next one: long enough for a task to start and show in the signal.
    * @default Duration.minutes(1)
    */
   readonly scaleOutCooldown?: Duration;
   /**
-   * Wait after a scale-in: scale in slowly, a burst often follows a burst.
+   * Wait after the idle rule set the service to zero before it may act again.
    * @default Duration.minutes(5)
    */
   readonly scaleInCooldown?: Duration;
 }
 
-/**
- * An ECS service's desired task count as a scalable worker fleet (Application Auto Scaling).
- * Worker counts come from Container Insights (ECS/ContainerInsights), the only source of
- * per-service task counts, so the cluster must have Container Insights on.
- */
+/** An ECS service's desired task count as a scalable worker fleet (Application Auto Scaling); one task is one worker. */
 export class EcsServiceFleet extends Construct implements ScalableWorkerFleet {
   public readonly scalableTarget: appscaling.ScalableTarget;
-  public readonly inServiceWorkers: cloudwatch.Metric;
-  public readonly desiredWorkers: cloudwatch.Metric;
+  public readonly signalEnvironment: Record<string, string>;
+  private readonly service: ecs.BaseService;
+  private readonly cluster: ecs.ICluster;
   private readonly scaleOutCooldown: Duration;
   private readonly scaleInCooldown: Duration;
 
   constructor(scope: Construct, id: string, props: EcsServiceFleetProps) {
     super(scope, id);
+    this.service = props.service;
+    this.cluster = props.cluster;
     this.scaleOutCooldown = props.scaleOutCooldown ?? Duration.minutes(1);
     this.scaleInCooldown = props.scaleInCooldown ?? Duration.minutes(5);
+    this.signalEnvironment = { FLEET_KIND: 'ecs', CLUSTER_NAME: props.cluster.clusterName, SERVICE_NAME: props.service.serviceName };
 
     this.scalableTarget = new appscaling.ScalableTarget(this, 'Target', {
       serviceNamespace: appscaling.ServiceNamespace.ECS,
@@ -66,22 +75,31 @@ export class EcsServiceFleet extends Construct implements ScalableWorkerFleet {
         }),
       ),
     });
-
-    const dimensionsMap = { ClusterName: props.cluster.clusterName, ServiceName: props.service.serviceName };
-    this.inServiceWorkers = new cloudwatch.Metric({ namespace: 'ECS/ContainerInsights', metricName: 'RunningTaskCount', dimensionsMap });
-    this.desiredWorkers = new cloudwatch.Metric({ namespace: 'ECS/ContainerInsights', metricName: 'DesiredTaskCount', dimensionsMap });
   }
 
-  addMetricMathTargetTracking(id: string, metrics: MetricMathQuery[], targetValue: number): void {
+  grantSignalAccess(role: iam.Role): void {
+    // Read the running and desired count, and set the desired count when starting from zero: this
+    // one service of this one cluster (the shape of Copilot's calculator role).
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        resources: [this.service.serviceArn],
+        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
+      }),
+    );
+  }
+
+  addTargetTracking(id: string, metric: cloudwatch.Metric, targetValue: number): void {
     new appscaling.CfnScalingPolicy(this, id, {
       policyName: id,
       policyType: 'TargetTrackingScaling',
       scalingTargetId: this.scalableTarget.scalableTargetId,
       targetTrackingScalingPolicyConfiguration: {
         targetValue,
-        customizedMetricSpecification: { metrics },
+        customizedMetricSpecification: customizedMetric(metric),
         scaleOutCooldown: this.scaleOutCooldown.toSeconds(),
-        scaleInCooldown: this.scaleInCooldown.toSeconds(),
+        // Scale-in is the idle rule's (see BacklogScaling).
+        disableScaleIn: true,
       },
     });
   }
@@ -93,10 +111,8 @@ export class EcsServiceFleet extends Construct implements ScalableWorkerFleet {
       scalingTargetId: this.scalableTarget.scalableTargetId,
       stepScalingPolicyConfiguration: {
         adjustmentType: rule.adjustmentType,
-        // While the alarm stays in ALARM it runs the policy every minute; during the cooldown a
-        // repeated "+1" is not added again, so a slow task start does not overshoot.
-        cooldown: this.scaleOutCooldown.toSeconds() * 2,
-        metricAggregationType: 'Maximum',
+        cooldown: this.scaleInCooldown.toSeconds(),
+        metricAggregationType: 'Minimum',
         stepAdjustments: [stepAdjustment(rule)],
       },
     });
@@ -114,12 +130,11 @@ export interface AutoScalingGroupFleetProps {
 }
 
 /**
- * An Auto Scaling group's desired capacity as a scalable worker fleet (EC2 Auto Scaling). The
- * group must publish its group metrics (GroupInServiceInstances, GroupDesiredCapacity).
+ * An Auto Scaling group's desired capacity as a scalable worker fleet (EC2 Auto Scaling). The group
+ * weighs each instance type by the pollers it runs, so its capacity units are workers.
  */
 export class AutoScalingGroupFleet extends Construct implements ScalableWorkerFleet {
-  public readonly inServiceWorkers: cloudwatch.Metric;
-  public readonly desiredWorkers: cloudwatch.Metric;
+  public readonly signalEnvironment: Record<string, string>;
   private readonly group: autoscaling.AutoScalingGroup;
   private readonly instanceWarmup: Duration;
 
@@ -127,20 +142,37 @@ export class AutoScalingGroupFleet extends Construct implements ScalableWorkerFl
     super(scope, id);
     this.group = props.autoScalingGroup;
     this.instanceWarmup = props.instanceWarmup ?? Duration.minutes(5);
-    const dimensionsMap = { AutoScalingGroupName: this.group.autoScalingGroupName };
-    this.inServiceWorkers = new cloudwatch.Metric({ namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensionsMap });
-    this.desiredWorkers = new cloudwatch.Metric({ namespace: 'AWS/AutoScaling', metricName: 'GroupDesiredCapacity', dimensionsMap });
+    this.signalEnvironment = { FLEET_KIND: 'ec2', AUTO_SCALING_GROUP_NAME: this.group.autoScalingGroupName };
   }
 
-  addMetricMathTargetTracking(id: string, metrics: MetricMathQuery[], targetValue: number): void {
-    new autoscaling.CfnScalingPolicy(this, id, {
+  grantSignalAccess(role: iam.Role): void {
+    // A separate policy, acknowledged on its own: DescribeAutoScalingGroups has no resource-level
+    // permissions, and the group ARN holds a UUID known only once the group exists.
+    const policy = new iam.Policy(this, 'SignalPolicy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['autoscaling:SetDesiredCapacity'], resources: [this.group.autoScalingGroupArn] }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'autoscaling:DescribeAutoScalingGroups supports no resource-level permissions; it is read-only.',
+    });
+    const groupLogicalId = Stack.of(this).getLogicalId(this.group.node.defaultChild as autoscaling.CfnAutoScalingGroup);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${groupLogicalId}>]`,
+      reason: "The wildcard is the group ARN's UUID, which exists only after the group does; the group is named exactly.",
+    });
+  }
+
+  addTargetTracking(_id: string, metric: cloudwatch.Metric, targetValue: number): void {
+    new autoscaling.CfnScalingPolicy(this, _id, {
       autoScalingGroupName: this.group.autoScalingGroupName,
       policyType: 'TargetTrackingScaling',
       estimatedInstanceWarmup: this.instanceWarmup.toSeconds(),
-      targetTrackingConfiguration: {
-        targetValue,
-        customizedMetricSpecification: { metrics },
-      },
+      // Scale-in is the idle rule's (see BacklogScaling).
+      targetTrackingConfiguration: { targetValue, customizedMetricSpecification: customizedMetric(metric), disableScaleIn: true },
     });
   }
 
@@ -149,10 +181,8 @@ export class AutoScalingGroupFleet extends Construct implements ScalableWorkerFl
       autoScalingGroupName: this.group.autoScalingGroupName,
       policyType: 'StepScaling',
       adjustmentType: rule.adjustmentType,
-      // Instances still warming up count as capacity: a repeated "+1" while the first instance
-      // boots does not launch a second one.
       estimatedInstanceWarmup: this.instanceWarmup.toSeconds(),
-      metricAggregationType: 'Maximum',
+      metricAggregationType: 'Minimum',
       stepAdjustments: [stepAdjustment(rule)],
     });
     return policyAction(policy.ref);

@@ -57,11 +57,13 @@ export class WorkerFleetStack extends Stack {
     this.alarms = new QueueAlarms(this, 'Alarms', {
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
+      deliveryDeadLetterQueue: this.queues.deliveryDeadLetterQueue,
       maxLatency: Duration.seconds(workers.maxLatencySeconds),
     });
 
     const resources: WorkerResources = {
       queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
       inputBucket: this.buckets.input,
       outputBucket: this.buckets.output,
       dataKey: this.buckets.dataKey,
@@ -84,6 +86,7 @@ export class WorkerFleetStack extends Stack {
           maxTasks: workers.maxWorkers,
           spotPercent: workers.fargateSpotPercent,
           visibilityTimeout: queueVisibilityTimeout(workers),
+          jobTimeout: Duration.seconds(workers.jobTimeoutSeconds),
         });
         this.scaling = new BacklogScaling(this, 'Scaling', {
           queue: this.queues.queue,
@@ -107,8 +110,11 @@ export class WorkerFleetStack extends Stack {
           vpc: network.vpc,
           instanceTypes: workers.ec2InstanceTypes,
           architecture: workers.ec2Architecture,
-          maxInstances: workers.maxWorkers,
+          pollersPerInstance: workers.ec2PollersPerInstance,
+          maxWorkers: workers.maxWorkers,
+          onDemandBase: workers.ec2OnDemandBase,
           visibilityTimeout: queueVisibilityTimeout(workers),
+          jobTimeout: Duration.seconds(workers.jobTimeoutSeconds),
           stopTimeout: pollerStopTimeout(workers),
         });
         this.scaling = new BacklogScaling(this, 'Scaling', {
@@ -116,9 +122,10 @@ export class WorkerFleetStack extends Stack {
           fleet: new AutoScalingGroupFleet(this, 'Ec2Fleet', { autoScalingGroup: this.ec2Workers.autoScalingGroup }),
           targetBacklogPerWorker: backlogPerWorkerTarget(workers),
         });
-        new CfnOutput(this, 'AutoScalingGroupName', {
-          description: 'Workers log to the journal: aws ssm start-session --target <instance id>, then journalctl -u "thumbnail-worker@*"',
-          value: this.ec2Workers.autoScalingGroup.autoScalingGroupName,
+        new CfnOutput(this, 'AutoScalingGroupName', { value: this.ec2Workers.autoScalingGroup.autoScalingGroupName });
+        new CfnOutput(this, 'WorkerLogGroup', {
+          description: 'Worker, drain, watchdog and boot logs, one stream per instance and source',
+          value: this.ec2Workers.logGroup.logGroupName,
         });
         break;
       }
@@ -131,7 +138,14 @@ export class WorkerFleetStack extends Stack {
     new CfnOutput(this, 'InputBucketName', { value: this.buckets.input.bucketName });
     new CfnOutput(this, 'OutputBucketName', { value: this.buckets.output.bucketName });
     new CfnOutput(this, 'QueueUrl', { value: this.queues.queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queues.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Poison messages arrive here on their first failure, with failure-reason and failure-class message attributes',
+      value: this.queues.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
+      description: 'Upload events SNS could not deliver to the work queue',
+      value: this.queues.deliveryDeadLetterQueue.queueUrl,
+    });
     new CfnOutput(this, 'UploadTopicArn', {
       description: 'Every upload under incoming/ is announced here: subscribe further consumers to this topic',
       value: this.uploadEvents.topic.topicArn,

@@ -14,16 +14,8 @@ export const WORKER_LAMBDA_ENTRY = path.join(REPO_ROOT, 'worker', 'src', 'lambda
 /** The long-running SQS poller (Fargate task, EC2 systemd service). */
 export const WORKER_POLLER_ENTRY = path.join(REPO_ROOT, 'worker', 'src', 'poller-main.ts');
 
-/** The worker image's Dockerfile, relative to REPO_ROOT (its build context). */
+/** The worker image's Dockerfile, relative to REPO_ROOT; its build context is written at synth (poller-bundle.ts). */
 export const WORKER_DOCKERFILE = 'worker/Dockerfile';
-
-/**
- * Never part of the image's build context, whatever the root .dockerignore says. CDK fingerprints
- * (hashes) the whole context at every synth: walking node_modules costs about 3.3 s here, against
- * about 20 ms with these excluded. cdk.out holds the copies of earlier contexts (CDK itself only
- * excludes the current output directory, which is elsewhere in the tests).
- */
-export const WORKER_IMAGE_EXCLUDES = ['node_modules', 'cdk.out', '.git', 'coverage', 'dist'];
 
 /**
  * Uploads under this prefix are work (the bucket notification filters on it). Must equal
@@ -33,3 +25,20 @@ export const INPUT_PREFIX = 'incoming/';
 
 /** Where the worker writes thumbnails. Must equal OUTPUT_PREFIX in worker/src/output-key.ts (a test checks). */
 export const OUTPUT_PREFIX = 'thumbnails/';
+
+/** The scaling signal function of the poller backends (every minute: read the queue and the fleet, publish metrics). */
+export const SCALING_SIGNAL_ENTRY = path.join(REPO_ROOT, 'worker', 'src', 'scaling-signal-entry.ts');
+
+/**
+ * The names the signal function publishes (worker/src/scaling-signal.ts SIGNAL_METRICS; a test
+ * checks they agree) and the namespace it publishes them in.
+ */
+export const SIGNAL_METRIC_NAMESPACE = 'DistributedCompute/WorkerFleet';
+export const SIGNAL_METRICS = {
+  backlogPerWorker: 'BacklogPerWorker',
+  visible: 'MessagesVisible',
+  inFlight: 'MessagesInFlight',
+  runningWorkers: 'RunningWorkers',
+  desiredWorkers: 'DesiredWorkers',
+  idleFleet: 'IdleFleet',
+} as const;

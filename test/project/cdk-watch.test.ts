@@ -17,7 +17,7 @@ function appInputs(): string[] {
   })
     .split('\n')
     .filter((file) => file !== '' && !file.endsWith('.md'));
-  // worker/Dockerfile's build context is the repository root, narrowed by .dockerignore to these.
+  // The bundles (Lambda functions, the poller of the EC2 asset and the worker image) resolve packages through these.
   return [...tracked, 'package.json', 'package-lock.json', 'tsconfig.json'];
 }
 

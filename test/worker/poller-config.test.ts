@@ -23,9 +23,20 @@ describe('parsePollerConfig', () => {
       s3ForcePathStyle: false,
       concurrency: 10,
       visibilityTimeoutSeconds: 60,
+      jobTimeoutSeconds: 30,
       waitTimeSeconds: 20,
       testDelayMs: 0,
     });
+  });
+
+  it('keeps the default job timeout below a short visibility timeout', () => {
+    expect(parsePollerConfig({ ...minimal, VISIBILITY_TIMEOUT_SECONDS: '2' }).jobTimeoutSeconds).toBe(1);
+  });
+
+  it('refuses a job timeout that is not below the visibility timeout', () => {
+    expect(configErrorFor({ ...minimal, VISIBILITY_TIMEOUT_SECONDS: '90', JOB_TIMEOUT_SECONDS: '90' })).toBe(
+      'JOB_TIMEOUT_SECONDS must be a whole number from 1 to 89 (got "90")',
+    );
   });
 
   it('reads every optional variable', () => {
@@ -35,6 +46,7 @@ describe('parsePollerConfig', () => {
         QUEUE_URL: 'http://127.0.0.1:4566/000000000000/work',
         CONCURRENCY: '25',
         VISIBILITY_TIMEOUT_SECONDS: '43200',
+        JOB_TIMEOUT_SECONDS: '900',
         WAIT_TIME_SECONDS: '0',
         S3_FORCE_PATH_STYLE: 'true',
         WORKER_TEST_DELAY_MS: '1500',
@@ -45,6 +57,7 @@ describe('parsePollerConfig', () => {
       s3ForcePathStyle: true,
       concurrency: 25,
       visibilityTimeoutSeconds: 43_200,
+      jobTimeoutSeconds: 900,
       waitTimeSeconds: 0,
       testDelayMs: 1500,
     });
@@ -80,8 +93,8 @@ describe('parsePollerConfig', () => {
     [{ ...minimal, CONCURRENCY: '1e1' }, 'CONCURRENCY must be a whole number'],
     [{ ...minimal, CONCURRENCY: ' 4' }, 'CONCURRENCY must be a whole number'],
     [{ ...minimal, CONCURRENCY: '-1' }, 'CONCURRENCY must be a whole number'],
-    [{ ...minimal, VISIBILITY_TIMEOUT_SECONDS: '0' }, 'VISIBILITY_TIMEOUT_SECONDS must be a whole number from 1 to 43200 (got "0")'],
-    [{ ...minimal, VISIBILITY_TIMEOUT_SECONDS: '43201' }, 'VISIBILITY_TIMEOUT_SECONDS must be a whole number from 1 to 43200'],
+    [{ ...minimal, VISIBILITY_TIMEOUT_SECONDS: '0' }, 'VISIBILITY_TIMEOUT_SECONDS must be a whole number from 2 to 43200 (got "0")'],
+    [{ ...minimal, VISIBILITY_TIMEOUT_SECONDS: '43201' }, 'VISIBILITY_TIMEOUT_SECONDS must be a whole number from 2 to 43200'],
     [{ ...minimal, WAIT_TIME_SECONDS: '21' }, 'WAIT_TIME_SECONDS must be a whole number from 0 to 20 (got "21")'],
     [{ ...minimal, S3_FORCE_PATH_STYLE: 'yes' }, 'S3_FORCE_PATH_STYLE must be "true" or "false" (got "yes")'],
     [{ ...minimal, S3_FORCE_PATH_STYLE: 'TRUE' }, 'S3_FORCE_PATH_STYLE must be "true" or "false"'],

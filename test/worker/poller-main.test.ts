@@ -39,7 +39,7 @@ describe('poller-main configuration errors', () => {
     ],
     [{ QUEUE_URL: VALID.QUEUE_URL }, 'worker: OUTPUT_BUCKET is required: set it to an S3 bucket name'],
     [{ ...VALID, CONCURRENCY: 'lots' }, 'worker: CONCURRENCY must be a whole number from 1 to 100 (got "lots")'],
-    [{ ...VALID, VISIBILITY_TIMEOUT_SECONDS: '0' }, 'worker: VISIBILITY_TIMEOUT_SECONDS must be a whole number from 1 to 43200 (got "0")'],
+    [{ ...VALID, VISIBILITY_TIMEOUT_SECONDS: '0' }, 'worker: VISIBILITY_TIMEOUT_SECONDS must be a whole number from 2 to 43200 (got "0")'],
     [VALID, "worker: AWS_REGION is not set: set it to the queue's region, e.g. us-east-1"],
   ])('with %j prints one line and exits 2', async (env, line) => {
     const { code, stdout, stderr } = await runWorker(env);

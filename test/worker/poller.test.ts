@@ -1,4 +1,6 @@
-import { CreateQueueCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createServer } from 'node:net';
+import { Backoff } from '../../worker/src/backoff';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   batchSizesFor,
@@ -59,6 +61,7 @@ describe('startPoller against a local SQS', () => {
       queueUrl,
       concurrency: 10,
       visibilityTimeoutSeconds: 30,
+      messageTimeoutMs: 20_000,
       waitTimeSeconds: 0,
       log: (line) => logs.push(line),
       ...overrides,
@@ -73,6 +76,7 @@ describe('startPoller against a local SQS', () => {
     const handled: string[] = [];
     const { poller, logs } = poll(queueUrl, {
       visibilityTimeoutSeconds: 1,
+      messageTimeoutMs: 900,
       handleMessage: async (message) => {
         handled.push(message.Body!);
         if (message.Body!.startsWith('throws')) throw new Error('handler bug');
@@ -113,13 +117,93 @@ describe('startPoller against a local SQS', () => {
     await waitFor('the queue to drain', async () => sameDepth(await queueDepth(aws.sqs, queueUrl), { visible: 0, inFlight: 0 }));
   });
 
-  it('keeps extending the visibility of a job that outlives the timeout, so no one else receives it', async () => {
+  it('gives up on a message that outlives the message timeout, leaves it on the queue, and moves on', async () => {
+    const queueUrl = await newQueue();
+    await sendBodies(aws.sqs, queueUrl, ['hangs', 'quick']);
+    const handled: string[] = [];
+    const { poller, logs } = poll(queueUrl, {
+      visibilityTimeoutSeconds: 30,
+      messageTimeoutMs: 500,
+      handleMessage: (message) => {
+        handled.push(message.Body!);
+        return message.Body === 'hangs' ? new Promise<boolean>(() => undefined) : Promise.resolve(true);
+      },
+    });
+
+    const timeout = await waitFor('the timeout to be logged', () => logs.find((line) => line.event === 'message-timeout'));
+    expect(timeout).toMatchObject({ level: 'error', timeoutMs: 500 });
+    await poller.stop();
+    // The batch finished: the quick message is deleted, the hung one is still in flight (not lost).
+    expect(await queueDepth(aws.sqs, queueUrl)).toEqual({ visible: 0, inFlight: 1 });
+    expect(handled.sort()).toEqual(['hangs', 'quick']);
+  });
+
+  it('refuses a message timeout that is not below the visibility timeout', () => {
+    expect(() =>
+      startPoller({
+        sqs: aws.sqs,
+        queueUrl: 'http://127.0.0.1:1/q',
+        concurrency: 1,
+        visibilityTimeoutSeconds: 2,
+        messageTimeoutMs: 2000,
+        waitTimeSeconds: 0,
+        log: () => undefined,
+        handleMessage: async () => true,
+      }),
+    ).toThrow('the message timeout (2000 ms) must be below the visibility timeout (2 s)');
+  });
+
+  it('backs off while SQS is unreachable, logging once per backoff step and never once per attempt', async () => {
+    // A loopback port that refuses connections: the SDK fails at once with ECONNREFUSED.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as { port: number };
+        server.close(() => resolve(free));
+      });
+    });
+    let attempts = 0;
+    const unreachable = new SQSClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    unreachable.middlewareStack.add((next) => (args) => (attempts++, next(args)), { step: 'initialize' });
+    const logs: LogLine[] = [];
+    // Steps of 5, 10, 20, 40 ms: the test waits for attempts, never for time.
+    const sqsBackoff = new Backoff({ cause: 'sqs', baseMs: 5, capMs: 40, log: (line) => logs.push(line) });
+    const poller = startPoller({
+      sqs: unreachable,
+      queueUrl: `http://127.0.0.1:${port}/123456789012/gone`,
+      concurrency: 1,
+      visibilityTimeoutSeconds: 30,
+      messageTimeoutMs: 1000,
+      waitTimeSeconds: 0,
+      sqsBackoff,
+      log: (line) => logs.push(line),
+      handleMessage: async () => true,
+    });
+    pollers.push(poller);
+
+    await waitFor('twelve failed receives', () => attempts >= 12);
+    await poller.stop();
+    unreachable.destroy();
+    const steps = logs.filter((line) => line.event === 'backoff');
+    expect(steps.map((line) => line.step)).toEqual([1, 2, 3, 4]);
+    expect(steps.map((line) => line.maxDelayMs)).toEqual([5, 10, 20, 40]);
+    expect(steps[0]).toMatchObject({ level: 'warn', cause: 'sqs' });
+    expect(logs.filter((line) => line.event === 'sqs-error')).toEqual([]);
+  });
+
+  it('keeps a message from every other consumer while its job runs, then deletes it once', async () => {
     const queueUrl = await newQueue();
     await sendBodies(aws.sqs, queueUrl, ['long-job']);
     const jobDone = deferred<void>();
     let calls = 0;
     poll(queueUrl, {
-      visibilityTimeoutSeconds: 2,
+      visibilityTimeoutSeconds: 30,
+      messageTimeoutMs: 20_000,
       handleMessage: async () => {
         calls++;
         await jobDone.promise;
@@ -128,14 +212,12 @@ describe('startPoller against a local SQS', () => {
     });
     await waitFor('the job to start', () => calls === 1);
 
-    // For more than two visibility timeouts, a competing consumer finds nothing to receive.
-    const competitorDeadline = Date.now() + 4_500;
-    while (Date.now() < competitorDeadline) {
+    // Five competing receives while the job runs: none gets the message.
+    for (let attempt = 0; attempt < 5; attempt++) {
       const { Messages } = await aws.sqs.send(
         new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
       );
       expect(Messages ?? []).toEqual([]);
-      await sleep(100);
     }
     jobDone.resolve();
 
@@ -186,7 +268,8 @@ describe('startPoller against a local SQS', () => {
     await waitFor('the late message to be released', () => logs.find((line) => line.outcome === 'released'), 10_000);
     expect(logs).toContainEqual(expect.objectContaining({ event: 'message', messageId, outcome: 'released', reason: 'worker stopping' }));
     expect(handled).toEqual([]);
-    await waitFor('the released message to be visible at once', async () => (await queueDepth(aws.sqs, queueUrl)).visible === 1, 2_000);
+    // Visible again now, not after the 30 s visibility timeout the receive asked for.
+    await waitFor('the released message to be visible at once', async () => (await queueDepth(aws.sqs, queueUrl)).visible === 1);
   });
 });
 

@@ -1,7 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
 import { describeSharedPipeline, logicalIdOf } from './support/pipeline-assertions';
-import { alarmQueries, queueMetric, scalingAlarm } from './support/scaling-assertions';
 
 let app: SynthesizedApp;
 let template: Template;
@@ -29,20 +28,20 @@ function userDataScript(): string {
 }
 
 describe('Auto Scaling group', () => {
-  test('Spot only, the configured types (several pools), price-capacity-optimized, capacity rebalancing', () => {
+  test('Spot above an On-Demand base of 0, the configured types weighted by their pollers, price-capacity-optimized, capacity rebalancing', () => {
     expect(group().MixedInstancesPolicy.InstancesDistribution).toEqual({
       OnDemandBaseCapacity: 0,
       OnDemandPercentageAboveBaseCapacity: 0,
       SpotAllocationStrategy: 'price-capacity-optimized',
     });
     expect(group().MixedInstancesPolicy.LaunchTemplate.Overrides).toEqual(
-      ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'].map((type) => ({ InstanceType: type })),
+      ['m7g.large', 'm6g.large', 'c7g.large', 'c6g.large', 'r6g.large'].map((type) => ({ InstanceType: type, WeightedCapacity: '2' })),
     );
     expect(group().CapacityRebalance).toBe(true);
   });
 
-  test('0 to maxWorkers (10) instances in the private subnets of two AZs, publishing the metrics scaling reads', () => {
-    expect(group()).toMatchObject({ MinSize: '0', MaxSize: '10' });
+  test('0 to maxWorkers (10) pollers less the largest weight (2), in the private subnets of two AZs', () => {
+    expect(group()).toMatchObject({ MinSize: '0', MaxSize: '8' });
     expect(group().DesiredCapacity).toBeUndefined();
     expect(group().VPCZoneIdentifier).toEqual([
       { Ref: logicalIdOf(template, 'AWS::EC2::Subnet', 'NetworkVpcprivateSubnet1') },
@@ -65,12 +64,12 @@ describe('Auto Scaling group', () => {
     expect(userDataScript()).toContain('TimeoutStopSec=90');
   });
 
-  test('the instances may complete the hook of their own group, and nothing else on it', () => {
+  test('the instances may complete the hook of their own group and report their own health, nothing else on it', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
-            Action: 'autoscaling:CompleteLifecycleAction',
+            Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:SetInstanceHealth'],
             Effect: 'Allow',
             Resource: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([groupRef()])] }),
           },
@@ -106,9 +105,9 @@ describe('launch template', () => {
     });
   });
 
-  test('user data: Node.js 22 from the AL2023 repositories, the bundled poller from S3, systemd units, one worker per vCPU', () => {
+  test('user data: Node.js 22 from the AL2023 repositories, the bundled poller from S3, systemd units, one worker per weight unit', () => {
     const script = userDataScript();
-    expect(script).toContain('dnf install -y nodejs22');
+    expect(script).toContain('dnf install -y amazon-cloudwatch-agent nodejs22');
     expect(script).toMatch(/aws s3 cp 's3:\/\/.*\/[0-9a-f]{64}\.js' '\/opt\/thumbnail-worker\/poller\.js'/);
     expect(script).toContain('ExecStart=/usr/bin/node-22 --enable-source-maps /opt/thumbnail-worker/poller.js');
     expect(script).toContain('KillSignal=SIGTERM');
@@ -117,7 +116,9 @@ describe('launch template', () => {
     expect(script).toContain(`OUTPUT_BUCKET=\${${logicalIdOf(template, 'AWS::S3::Bucket', 'BucketsOutput')}}`);
     expect(script).toContain('AWS_REGION=${AWS::Region}');
     expect(script).toContain('VISIBILITY_TIMEOUT_SECONDS=90');
-    expect(script).toContain('for index in $(seq 1 "$(nproc)"); do systemctl enable --now "thumbnail-worker@$index.service"; done');
+    expect(script).toContain('JOB_TIMEOUT_SECONDS=60');
+    expect(script).toContain('m7g.large 2\nm6g.large 2\nc7g.large 2\nc6g.large 2\nr6g.large 2');
+    expect(script).toContain('WORKER_UNIT=thumbnail-worker /usr/local/bin/start-workers');
   });
 
   test('user data: the drain watcher polls IMDSv2 for the lifecycle state and Spot notices, stops the workers, completes the hook', () => {
@@ -153,58 +154,13 @@ describe('launch template', () => {
 });
 
 describe('backlog scaling', () => {
-  const scalingPolicies = () =>
-    Object.values(resourcesOfType(template, 'AWS::AutoScaling::ScalingPolicy')).map((policy) => policy.Properties);
-
-  test('target tracking on metric math: visible messages / in-service instances, target 300 / 2 = 150', () => {
-    const policy = scalingPolicies().find((p) => p.PolicyType === 'TargetTrackingScaling')!;
-    expect(policy.AutoScalingGroupName).toEqual(groupRef());
-    expect(policy.TargetTrackingConfiguration.TargetValue).toBe(150);
-    expect(policy.TargetTrackingConfiguration.CustomizedMetricSpecification.Metrics).toEqual([
-      expect.objectContaining({
-        Id: 'visible',
-        ReturnData: false,
-        MetricStat: { ...queueMetric(template, 'ApproximateNumberOfMessagesVisible'), Stat: 'Average' },
-      }),
-      expect.objectContaining({
-        Id: 'workers',
-        ReturnData: false,
-        MetricStat: {
-          Metric: {
-            Namespace: 'AWS/AutoScaling',
-            MetricName: 'GroupInServiceInstances',
-            Dimensions: [{ Name: 'AutoScalingGroupName', Value: groupRef() }],
-          },
-          Stat: 'Average',
-        },
-      }),
-      expect.objectContaining({ Id: 'backlogPerWorker', Expression: 'visible / workers', ReturnData: true }),
-    ]);
-  });
-
-  test('zero to one: messages waiting while the desired capacity is 0 -> +1 instance', () => {
-    const alarm = scalingAlarm(template, 'Scaling rule: messages wait');
-    const queries = alarmQueries(alarm);
-    expect(queries.expr_1.Expression).toBe('IF(FILL(desired, 0) < 1, visible, 0)');
-    expect(queries.desired.MetricStat.Metric).toEqual({
-      Namespace: 'AWS/AutoScaling',
-      MetricName: 'GroupDesiredCapacity',
-      Dimensions: [{ Name: 'AutoScalingGroupName', Value: groupRef() }],
-    });
-    expect(template.toJSON().Resources[alarm.AlarmActions[0].Ref].Properties).toMatchObject({
-      PolicyType: 'StepScaling',
-      AdjustmentType: 'ChangeInCapacity',
-      StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
-    });
-  });
-
-  test('back to zero: nothing waiting and nothing in flight for 15 minutes -> exactly 0 instances', () => {
-    const alarm = scalingAlarm(template, 'Scaling rule: nothing waiting');
-    expect(alarm).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, EvaluationPeriods: 15 });
-    expect(template.toJSON().Resources[alarm.AlarmActions[0].Ref].Properties).toMatchObject({
-      PolicyType: 'StepScaling',
-      AdjustmentType: 'ExactCapacity',
-      StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }],
+  test("target tracking on the signal's backlog per worker (pollers), target 300 / 2 = 150", () => {
+    const policy = Object.values(resourcesOfType(template, 'AWS::AutoScaling::ScalingPolicy'))
+      .map((resource) => resource.Properties)
+      .find((properties) => properties.PolicyType === 'TargetTrackingScaling')!;
+    expect(policy.TargetTrackingConfiguration).toMatchObject({
+      TargetValue: 150,
+      CustomizedMetricSpecification: { Namespace: 'DistributedCompute/WorkerFleet', MetricName: 'BacklogPerWorker', Statistic: 'Average' },
     });
   });
 });

@@ -18,6 +18,8 @@ const workers = (overrides: Partial<WorkersConfig> = {}): WorkersConfig => ({
   fargateSpotPercent: 50,
   ec2InstanceTypes: ['m7g.large', 'c7g.large'],
   ec2Architecture: ec2.InstanceArchitecture.ARM_64,
+  ec2PollersPerInstance: { 'm7g.large': 2, 'c7g.large': 2 },
+  ec2OnDemandBase: 0,
   ...overrides,
 });
 

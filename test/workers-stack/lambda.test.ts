@@ -39,7 +39,7 @@ describe('the function', () => {
     });
   });
 
-  test('least privilege: consume the queue, read incoming/, write thumbnails/, use the data key through S3 only', () => {
+  test('least privilege: consume the queue, dead-letter poison, read incoming/, write thumbnails/, use the data key through S3 only', () => {
     const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy.Properties.Roles).includes('LambdaWorkersRole'),
     );
@@ -48,9 +48,12 @@ describe('the function', () => {
     const actions = statements.flatMap((statement) => statement.Action).sort();
     expect(actions).toEqual(
       [
-        'kms:Decrypt', // the queue key
+        'kms:Decrypt', // the queue key (one statement: consume, and send poison to the dead-letter queue)
+        'kms:GenerateDataKey',
         'kms:Decrypt', // the data key, via S3
         'kms:GenerateDataKey',
+        'sqs:SendMessage', // the dead-letter queue only
+        'sqs:GetQueueUrl',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         's3:GetObject',

@@ -18,6 +18,12 @@ export interface PollerConfig extends JobEnvConfig {
    */
   readonly visibilityTimeoutSeconds: number;
   /**
+   * `JOB_TIMEOUT_SECONDS`: the most one message may take, 1 to VISIBILITY_TIMEOUT_SECONDS - 1; after
+   * it the message counts as failed for now and its batch moves on.
+   * @default VISIBILITY_TIMEOUT_SECONDS - 30, at least 1 (the stack's margin between the two)
+   */
+  readonly jobTimeoutSeconds: number;
+  /**
    * `WAIT_TIME_SECONDS`: SQS long-poll wait, 0-20.
    * @default 20 (fewest empty receives)
    */
@@ -41,11 +47,19 @@ export function parsePollerConfig(env: Env): PollerConfig {
     'QUEUE_URL',
     'the URL of the SQS work queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/work',
   );
+  const visibilityTimeoutSeconds = readInteger(env, 'VISIBILITY_TIMEOUT_SECONDS', { min: 2, max: 43_200, default: 60 });
   return {
     queueUrl,
     ...parseJobEnvConfig(env),
     concurrency: readInteger(env, 'CONCURRENCY', { min: 1, max: 100, default: 10 }),
-    visibilityTimeoutSeconds: readInteger(env, 'VISIBILITY_TIMEOUT_SECONDS', { min: 1, max: 43_200, default: 60 }),
+    visibilityTimeoutSeconds,
+    // Below the visibility timeout: a job cut off at its deadline still leaves time to give its
+    // message back before another worker could receive it.
+    jobTimeoutSeconds: readInteger(env, 'JOB_TIMEOUT_SECONDS', {
+      min: 1,
+      max: visibilityTimeoutSeconds - 1,
+      default: Math.max(1, visibilityTimeoutSeconds - 30),
+    }),
     waitTimeSeconds: readInteger(env, 'WAIT_TIME_SECONDS', { min: 0, max: 20, default: 20 }),
     testDelayMs: readInteger(env, 'WORKER_TEST_DELAY_MS', { min: 0, max: 600_000, default: 0 }),
   };

@@ -34,9 +34,16 @@ async function main(): Promise<void> {
     queueUrl: config.queueUrl,
     concurrency: config.concurrency,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    jobTimeoutSeconds: config.jobTimeoutSeconds,
     waitTimeSeconds: config.waitTimeSeconds,
     pid: process.pid,
   });
+  // The dead-letter queue comes from the work queue's redrive policy, read once now; if SQS cannot
+  // be reached yet, the first poison message reads it again.
+  poller.deadLetterQueue.resolveUrl().then(
+    (deadLetterQueueUrl) => writeLine({ level: 'info', event: 'dead-letter-queue', deadLetterQueueUrl }),
+    (error: Error) => writeLine({ level: 'warn', event: 'dead-letter-queue-unknown', errorClass: error.name, errorMessage: error.message }),
+  );
 
   let stopping = false;
   const onStopSignal = (signal: NodeJS.Signals): void => {

@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
+import { Backoff } from './backoff';
 
 /** SQS returns at most this many messages per ReceiveMessage. */
 export const MAX_SQS_BATCH = 10;
@@ -21,11 +22,30 @@ export interface PollerOptions {
   readonly visibilityTimeoutSeconds: number;
   readonly waitTimeSeconds: number;
   /**
+   * The most one message may take; then it counts as not finished (it stays on the queue) and its
+   * batch moves on. Must be below the visibility timeout. sqs-consumer's own handleMessageTimeout
+   * applies only to handleMessage, not to the handleMessageBatch this poller uses, so the poller
+   * enforces it. (Synchronous work, such as decoding an image, cannot be interrupted: the pixel
+   * limits bound it.)
+   */
+  readonly messageTimeoutMs: number;
+  /**
+   * Awaited before every receive, after the poller's own SQS backoff: lets the job hold receiving
+   * back while a service it needs (S3) cannot be reached.
+   * @default none
+   */
+  readonly beforeReceive?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * The backoff while SQS cannot be reached.
+   * @default exponential from 1 s to 60 s, logged through `log`
+   */
+  readonly sqsBackoff?: Backoff;
+  /**
    * Works on one message and resolves `true` when it is finished and may be deleted, `false` to
    * leave it for redelivery. Should not throw; a throw is logged and counts as `false`.
    */
   readonly handleMessage: (message: Message) => Promise<boolean>;
-  /** Receives the poller's own records (SQS errors, released messages). */
+  /** Receives the poller's own records (backoff steps, timeouts, released messages). */
   readonly log: (line: LogLine) => void;
 }
 
@@ -58,12 +78,23 @@ export function batchSizesFor(concurrency: number): number[] {
  * worked on, a heartbeat extends its visibility so a long job is not handed to a second worker.
  */
 export function startPoller(options: PollerOptions): RunningPoller {
+  if (options.messageTimeoutMs >= options.visibilityTimeoutSeconds * 1000) {
+    throw new RangeError(
+      `the message timeout (${options.messageTimeoutMs} ms) must be below the visibility timeout (${options.visibilityTimeoutSeconds} s)`,
+    );
+  }
   let stopping = false;
-  const loops = batchSizesFor(options.concurrency).map((batchSize) => startPollLoop(batchSize, options, () => stopping));
+  const stopped = new AbortController();
+  // One backoff for the whole process: when SQS is unreachable, every loop waits on it.
+  const sqsBackoff = options.sqsBackoff ?? new Backoff({ cause: 'sqs', log: options.log });
+  const loops = batchSizesFor(options.concurrency).map((batchSize) =>
+    startPollLoop(batchSize, options, sqsBackoff, stopped.signal, () => stopping),
+  );
   return {
     async stop() {
       if (!stopping) {
         stopping = true;
+        stopped.abort();
         loops.forEach((loop) => loop.consumer.stop());
       }
       // A receive still waiting on its long poll is not awaited: anything it takes off the queue
@@ -79,7 +110,13 @@ interface PollLoop {
   idle(): Promise<void>;
 }
 
-function startPollLoop(batchSize: number, options: PollerOptions, isStopping: () => boolean): PollLoop {
+function startPollLoop(
+  batchSize: number,
+  options: PollerOptions,
+  sqsBackoff: Backoff,
+  stopSignal: AbortSignal,
+  isStopping: () => boolean,
+): PollLoop {
   let batchInFlight: Promise<void> | undefined;
   let markBatchDone = (): void => undefined;
 
@@ -90,7 +127,19 @@ function startPollLoop(batchSize: number, options: PollerOptions, isStopping: ()
     waitTimeSeconds: options.waitTimeSeconds,
     visibilityTimeout: options.visibilityTimeoutSeconds,
     heartbeatInterval: heartbeatIntervalSeconds(options.visibilityTimeoutSeconds),
-    messageSystemAttributeNames: ['ApproximateReceiveCount'],
+    messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+    // The same through the older AttributeNames parameter ("All"), which SQS still accepts and which
+    // is the only one some SQS-compatible servers (local-aws-sqs, in the tests) read.
+    attributeNames: ['All'],
+    // The message's own attributes travel with it to the dead-letter queue.
+    messageAttributeNames: ['All'],
+    // Awaited before every ReceiveMessage. sqs-consumer re-polls at once after an error unless it
+    // is one of its authentication or throttling errors, so an unreachable endpoint would be
+    // hammered (and logged) hundreds of times a second without this.
+    preReceiveMessageCallback: async () => {
+      await sqsBackoff.wait(stopSignal);
+      await options.beforeReceive?.(stopSignal);
+    },
     handleMessageBatch: async (messages) => {
       batchInFlight = new Promise((resolve) => (markBatchDone = resolve));
       if (isStopping()) {
@@ -104,10 +153,17 @@ function startPollLoop(batchSize: number, options: PollerOptions, isStopping: ()
   });
   // Emitted after the batch handler and the deletes, whether they succeeded or not.
   consumer.on('response_processed', () => {
+    sqsBackoff.success();
     batchInFlight = undefined;
     markBatchDone();
   });
+  consumer.on('empty', () => sqsBackoff.success());
   consumer.on('error', (error, messages) => {
+    if (messages === undefined) {
+      // A failed receive: one backoff step, logged once, instead of a line per attempt.
+      sqsBackoff.failure(error);
+      return;
+    }
     options.log({
       level: 'error',
       event: 'sqs-error',
@@ -121,12 +177,21 @@ function startPollLoop(batchSize: number, options: PollerOptions, isStopping: ()
 }
 
 async function handleSafely(message: Message, options: PollerOptions): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      options.log({ level: 'error', event: 'message-timeout', messageId: message.MessageId, timeoutMs: options.messageTimeoutMs });
+      resolve(false);
+    }, options.messageTimeoutMs);
+  });
   try {
-    return await options.handleMessage(message);
+    return await Promise.race([options.handleMessage(message), deadline]);
   } catch (error) {
     const { name, message: text } = error instanceof Error ? error : new Error(String(error));
     options.log({ level: 'error', event: 'handler-threw', messageId: message.MessageId, errorClass: name, errorMessage: text });
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

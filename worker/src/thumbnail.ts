@@ -1,13 +1,10 @@
 import { Jimp } from 'jimp';
-import { assertDecodable } from './image-limits';
+import { assertDecodable, JPEG_DECODER_MEMORY_MB, MAX_INPUT_PIXELS, NotAnImageError } from './image-limits';
+
+export { NotAnImageError } from './image-limits';
 
 /** Default longest edge of a thumbnail, in pixels. */
 export const DEFAULT_MAX_EDGE_PX = 256;
-
-/** The object's bytes are not an image format the worker can decode. Retrying will not help. */
-export class NotAnImageError extends Error {
-  override readonly name = 'NotAnImageError';
-}
 
 /** A thumbnail encoded as PNG, with its size. */
 export interface Thumbnail {
@@ -23,15 +20,18 @@ export interface Thumbnail {
  * job on the same input writes byte-identical output.
  *
  * jimp is pure JavaScript, which is why the same bundle runs on Lambda, Fargate and EC2 with no
- * native build step.
- * @throws NotAnImageError when the bytes cannot be decoded.
- * @throws ImageTooLargeError when a PNG declares more pixels than the job decodes.
+ * native build step. `Jimp.fromBuffer` (not `Jimp.read`, which drops its options for a buffer)
+ * hands the JPEG decoder bounds that agree with the header check.
+ * @throws NotAnImageError when the bytes are not an accepted format or cannot be decoded.
+ * @throws ImageTooLargeError when the header declares more pixels than the format's limit.
  */
 export async function renderThumbnail(source: Uint8Array, maxEdgePx: number = DEFAULT_MAX_EDGE_PX): Promise<Thumbnail> {
   assertDecodable(source);
-  let image: Awaited<ReturnType<typeof Jimp.read>>;
+  let image: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
   try {
-    image = await Jimp.read(Buffer.from(source.buffer, source.byteOffset, source.byteLength));
+    image = await Jimp.fromBuffer(Buffer.from(source.buffer, source.byteOffset, source.byteLength), {
+      'image/jpeg': { maxMemoryUsageInMB: JPEG_DECODER_MEMORY_MB, maxResolutionInMP: Math.ceil(MAX_INPUT_PIXELS.jpeg / 1e6) },
+    });
   } catch (error) {
     throw new NotAnImageError(`cannot decode image: ${error instanceof Error ? error.message : String(error)}`);
   }

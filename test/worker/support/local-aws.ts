@@ -125,16 +125,40 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: reado
   return ids;
 }
 
-/** Receives (and leaves in place) every message of a queue that holds no in-flight messages. */
-export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<{ messageId: string; body: string }[]> {
-  const seen: { messageId: string; body: string }[] = [];
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+/**
+ * Receives (and hides for a minute) every message of a queue that holds no in-flight messages:
+ * as many as GetQueueAttributes counts, with their message attributes.
+ *
+ * It stops on the count, never on an empty receive: local-aws-sqs answers a receive with
+ * WaitTimeSeconds 0 from a 40 ms timer racing its 10 ms scan of the queue, and on a busy machine the
+ * timer can win before the first scan, so an empty answer does not mean an empty queue. (That race
+ * is why the scale test once found 0 of 10 dead-lettered messages that were there.) Receives here
+ * long-poll for exactly the messages still missing, which local-aws-sqs answers as soon as it has them.
+ */
+export async function peekAll(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ messageId: string; body: string; attributes: Record<string, string | undefined> }[]> {
+  const { visible } = await queueDepth(sqs, queueUrl);
+  const seen = new Map<string, { messageId: string; body: string; attributes: Record<string, string | undefined> }>();
+  while (seen.size < visible) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, visible - seen.size),
+        WaitTimeSeconds: 5,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
     );
-    if (!Messages?.length) return seen;
-    seen.push(...Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body! })));
+    for (const message of Messages) {
+      const attributes = Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
+      );
+      seen.set(message.MessageId!, { messageId: message.MessageId!, body: message.Body!, attributes });
+    }
   }
+  return [...seen.values()];
 }
 
 /** The body S3 → SNS → SQS (raw delivery) produces for one upload, key encoded as S3 encodes it. */

@@ -136,12 +136,15 @@ export function describeSharedPipeline(
       });
     });
 
-    test('SNS delivers to the work queue with raw message delivery', () => {
+    test('SNS delivers to the work queue with raw message delivery, dead-lettering what it cannot deliver', () => {
       expect(onlyResource(template, 'AWS::SNS::Subscription').Properties).toEqual({
         Protocol: 'sqs',
         RawMessageDelivery: true,
         TopicArn: { Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'UploadsTopic') },
         Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'WorkDeliveryDeadLetterQueue'), 'Arn'] },
+        },
       });
     });
 
