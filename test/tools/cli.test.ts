@@ -11,12 +11,15 @@ import {
   IAM_ACTIONS_CHECKED_BY_COMPUTE_OPTIMIZER,
   REQUIRED_IAM_ACTIONS as RIGHTSIZE_ACTIONS,
 } from '../../tools/rightsize/required-iam-actions';
+import { routesMain } from '../../tools/routes/main';
+import { ANY_KEY_VALUE_STORE, PUSH_IAM_ACTIONS } from '../../tools/routes/required-iam-actions';
 import { iamPolicyDocument } from '../../tools/shared/iam-policy';
 import { runCli } from '../../tools/shared/run-cli';
 import { captureStdout } from './support/aws-mocks';
 
 const ROOT = path.join(__dirname, '..', '..');
-const TOOLS = ['efa-catalog', 'preflight', 'rightsize'] as const;
+const TOOLS = ['efa-catalog', 'preflight', 'rightsize', 'routes'] as const;
+const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 
 interface CliRun {
   readonly status: number | null;
@@ -52,6 +55,7 @@ describe('the CLIs as spawned processes', () => {
       ['efa-catalog no credentials', 'efa-catalog', ['--regions', 'us-east-1', '--check', '--output', path.join(home, 'catalog.json')]],
       ['preflight no credentials', 'preflight', ['--region', 'us-east-1']],
       ['rightsize no credentials', 'rightsize', ['--region', 'us-east-1']],
+      ['routes no credentials', 'routes', ['diff', '--kvs-arn', KVS_ARN]],
     ];
     const results = await Promise.all(cases.map(([, tool, args]) => runTool(tool, args, home)));
     cases.forEach(([name], index) => runs.set(name, results[index]));
@@ -106,4 +110,10 @@ test.each([
   const { result, stdout } = await captureStdout(() => main(['--iam-policy']));
   expect(result).toBe(0);
   expect(JSON.parse(stdout)).toEqual(iamPolicyDocument(actions));
+});
+
+test('routes --iam-policy prints the policy of push, its largest command, on key value stores', async () => {
+  const { result, stdout } = await captureStdout(() => routesMain(['--iam-policy']));
+  expect(result).toBe(0);
+  expect(JSON.parse(stdout)).toEqual(iamPolicyDocument(PUSH_IAM_ACTIONS, ANY_KEY_VALUE_STORE));
 });
