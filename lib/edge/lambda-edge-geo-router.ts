@@ -120,9 +120,10 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
  * The log group aws-cdk-lib creates for the function (`/aws/lambda/<name>`, us-east-1) only
  * receives direct invocations such as console tests: edge executions log to
  * `/aws/lambda/us-east-1.<name>` in the region nearest the edge location, created by
- * Lambda@Edge itself, outside this stack. This one is still encrypted with the stack's log key
- * like every other log group of the stack. The `logGroup` prop is not used instead: it would
- * add a LoggingConfig, and Lambda@Edge documents only its own per-region log group naming.
+ * Lambda@Edge itself, outside this stack (LambdaEdgeLogRetention sets their retention). This one
+ * is still encrypted with the stack's log key like every other log group of the stack. A custom
+ * log group name (the `logGroup` prop; edge-functions-logs.html documents it for Lambda@Edge now)
+ * would not help: Lambda@Edge still writes it in every Region where the function runs.
  */
 function encryptDirectInvocationLogs(fn: lambdaNodejs.NodejsFunction): void {
   const logGroup = fn.node.tryFindChild('LogGroup');
