@@ -89,5 +89,11 @@ function edgeSourcesFor(table: RoutesTable): EdgeRuntimeSources {
   fs.writeFileSync(routesFile, `${JSON.stringify(table, null, 2)}\n`);
   const cloudFrontFunctionFile = path.join(dir, 'geo-router.js');
   fs.writeFileSync(cloudFrontFunctionFile, embedRoutes(fs.readFileSync(SHIPPED_EDGE_SOURCES.cloudFrontFunctionFile, 'utf8'), table));
-  return { routesFile, lambdaEdgeEntry: path.join(dir, 'index.ts'), cloudFrontFunctionFile };
+  // The key value store function carries no table: the shipped file serves any table.
+  return {
+    routesFile,
+    lambdaEdgeEntry: path.join(dir, 'index.ts'),
+    cloudFrontFunctionFile,
+    keyValueStoreFunctionFile: SHIPPED_EDGE_SOURCES.keyValueStoreFunctionFile,
+  };
 }

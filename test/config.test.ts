@@ -143,8 +143,8 @@ describe('hpc.amiId', () => {
 });
 
 describe('edge.*', () => {
-  test('defaults: Lambda@Edge, PriceClass_100, no WAF, no custom domain', () => {
-    expect(load().edge).toEqual({ mode: 'lambda-edge', priceClass: 'PriceClass_100', webAclArn: undefined, customDomain: undefined });
+  test('defaults: Lambda@Edge, PriceClass_All (every routed country served from nearby edges), no WAF, no custom domain', () => {
+    expect(load().edge).toEqual({ mode: 'lambda-edge', priceClass: 'PriceClass_All', webAclArn: undefined, customDomain: undefined });
   });
 
   test('a custom domain needs both the name and a us-east-1 certificate', () => {
@@ -175,9 +175,17 @@ describe('edge.*', () => {
     expect(configError({ 'edge.webAclArn': webAclArn.replace('global', 'regional') }).message).toMatch(/scope CLOUDFRONT/);
   });
 
+  test.each([['lambda-edge'], ['cloudfront-function'], ['keyvaluestore']])('edge.mode=%s is valid', (mode) => {
+    expect(load({ 'edge.mode': mode }).edge.mode).toBe(mode);
+  });
+
+  test.each([['PriceClass_100'], ['PriceClass_200']])('a narrower price class (%s) can still be chosen', (priceClass) => {
+    expect(load({ 'edge.priceClass': priceClass }).edge.priceClass).toBe(priceClass);
+  });
+
   test('unknown mode and price class list the valid values', () => {
     expect(configError({ 'edge.mode': 'edge-worker' }).message).toBe(
-      'Invalid config edge.mode="edge-worker": must be one of lambda-edge, cloudfront-function',
+      'Invalid config edge.mode="edge-worker": must be one of lambda-edge, cloudfront-function, keyvaluestore',
     );
     expect(configError({ 'edge.priceClass': 'cheap' }).message).toContain('must be one of PriceClass_100, PriceClass_200, PriceClass_All');
   });

@@ -6,8 +6,12 @@
  * checked here, in one place, with errors that name the offending key.
  */
 
-/** Variant names become S3 key segments, so they stay in a conservative, URL-safe alphabet. */
-export const VARIANT_NAME_PATTERN = /^[a-z0-9-]+$/;
+/**
+ * Variant names become S3 key segments, so they stay in a conservative, URL-safe alphabet. The
+ * length bound keeps the rewrite's growth known: `/ads/<rest>` gains at most 33 characters
+ * (`<variant>/`), which the URI length check in routing.ts has to leave room for.
+ */
+export const VARIANT_NAME_PATTERN = /^[a-z0-9-]{1,32}$/;
 
 /** ISO 3166-1 alpha-2, upper case: the form CloudFront uses in `cloudfront-viewer-country`. */
 export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
@@ -61,7 +65,9 @@ export function listVariants(table: RoutesTable): string[] {
 
 function assertVariantName(value: unknown, where: string): void {
   if (typeof value !== 'string' || !VARIANT_NAME_PATTERN.test(value)) {
-    throw new Error(`${where} is ${describe(value)}; a variant name must match ${VARIANT_NAME_PATTERN} (lowercase letters, digits, '-')`);
+    throw new Error(
+      `${where} is ${describe(value)}; a variant name must match ${VARIANT_NAME_PATTERN} (1 to 32 lowercase letters, digits, '-')`,
+    );
   }
 }
 

@@ -4,8 +4,11 @@ import { ConfigError, ContextReader, parseChoice, parseText } from './context-va
 export const EDGE_KEYS = ['edge.mode', 'edge.priceClass', 'edge.webAclArn', 'edge.domainName', 'edge.certificateArn'] as const;
 export type EdgeKey = (typeof EDGE_KEYS)[number];
 
-export const EDGE_MODES = ['lambda-edge', 'cloudfront-function'] as const;
-/** Where the geo-routing runs: Lambda@Edge at origin request, or a CloudFront Function at viewer request. */
+export const EDGE_MODES = ['lambda-edge', 'cloudfront-function', 'keyvaluestore'] as const;
+/**
+ * Where the geo-routing runs: Lambda@Edge at origin request, a CloudFront Function at viewer
+ * request with the table in its code, or one reading the table from a CloudFront KeyValueStore.
+ */
 export type EdgeMode = (typeof EDGE_MODES)[number];
 
 export const PRICE_CLASSES = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'] as const;
@@ -13,6 +16,11 @@ export type EdgePriceClass = (typeof PRICE_CLASSES)[number];
 
 export interface EdgeConfig {
   readonly mode: EdgeMode;
+  /**
+   * Which edge locations serve viewers. PriceClass_All by default: routing per country is the
+   * point of the stack, and the narrower classes leave South America and Oceania (100 also the
+   * Middle East, Africa and Asia) to edges far away (docs/edge.md, "Price class").
+   */
   readonly priceClass: EdgePriceClass;
   /** A WAF web ACL (scope CLOUDFRONT, so in us-east-1) to attach to the distribution. */
   readonly webAclArn?: string;
@@ -40,7 +48,7 @@ export function loadEdgeConfig(read: ContextReader<EdgeKey>): EdgeConfig {
   }
   return {
     mode: parseChoice('edge.mode', read('edge.mode'), EDGE_MODES, 'lambda-edge'),
-    priceClass: parseChoice('edge.priceClass', read('edge.priceClass'), PRICE_CLASSES, 'PriceClass_100'),
+    priceClass: parseChoice('edge.priceClass', read('edge.priceClass'), PRICE_CLASSES, 'PriceClass_All'),
     webAclArn: parseText(
       'edge.webAclArn',
       read('edge.webAclArn'),

@@ -2,10 +2,24 @@ import * as fs from 'node:fs';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
 import { CF_FUNCTION_PATH } from './edge-sources';
-import { AdsBehaviorOptions, GeoRouter, VIEWER_COUNTRY_HEADER } from './geo-router';
+import { functionRouterPolicies } from './function-router-policies';
+import { AdsBehaviorOptions, GeoRouter } from './geo-router';
 
-/** CloudFront Functions quota: the function code may be at most 10 KB. */
+/**
+ * CloudFront Functions quota: the function code may be at most 10 KB
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-functions).
+ */
 export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10 * 1024;
+
+/** Refuses a function file over the size quota: CloudFront would only refuse it at deploy time. */
+export function checkFunctionSize(filePath: string, alternative: string): void {
+  const size = fs.statSync(filePath).size;
+  if (size > CLOUDFRONT_FUNCTION_MAX_BYTES) {
+    throw new Error(
+      `${filePath} is ${size} bytes; CloudFront Functions accept at most ${CLOUDFRONT_FUNCTION_MAX_BYTES} bytes of code. ${alternative}`,
+    );
+  }
+}
 
 export interface CloudFrontFunctionGeoRouterProps {
   /**
@@ -16,47 +30,29 @@ export interface CloudFrontFunctionGeoRouterProps {
 }
 
 /**
- * The routing as a CloudFront Function at VIEWER REQUEST: it runs on every request, before the
- * cache, so the rewritten URI (`/ads/<variant>/...`) is itself the cache key. Countries that
- * share a variant share cache entries, and the cache policy must NOT hold the country.
- *
- * CloudFront adds `CloudFront-Viewer-Country` to the request (and so to the function's event)
- * only when a cache policy or an origin request policy lists it. The cache policy must not, so
- * an origin request policy does.
+ * The routing as a CloudFront Function at VIEWER REQUEST, with the table in its code: it runs on
+ * every request, before the cache, so the rewritten URI (`/ads/<variant>/...`) is itself the
+ * cache key (see functionRouterPolicies). A routes.json change is a deployment.
  */
 export class CloudFrontFunctionGeoRouter extends Construct implements GeoRouter {
   public readonly function: cloudfront.Function;
+  public readonly cachePolicy: cloudfront.CachePolicy;
   public readonly originRequestPolicy: cloudfront.OriginRequestPolicy;
   public readonly adsBehavior: AdsBehaviorOptions;
 
   constructor(scope: Construct, id: string, props: CloudFrontFunctionGeoRouterProps = {}) {
     super(scope, id);
     const filePath = props.filePath ?? CF_FUNCTION_PATH;
-    const size = fs.statSync(filePath).size;
-    if (size > CLOUDFRONT_FUNCTION_MAX_BYTES) {
-      // CloudFront would only refuse it at deploy time, after the rest of the stack was built.
-      throw new Error(
-        `${filePath} is ${size} bytes; CloudFront Functions accept at most ${CLOUDFRONT_FUNCTION_MAX_BYTES} bytes of code. ` +
-          'Shrink the routing table in routes.json, or use edge.mode=lambda-edge.',
-      );
-    }
+    checkFunctionSize(filePath, 'Shrink the routing table in routes.json, or use edge.mode=keyvaluestore or lambda-edge.');
 
     this.function = new cloudfront.Function(this, 'Function', {
       comment: 'Geo router (viewer request): rewrites /ads/<path> to /ads/<variant>/<path> by viewer country',
       code: cloudfront.FunctionCode.fromFile({ filePath }),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
     });
-
-    this.originRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'OriginRequestPolicy', {
-      comment: 'Geo-routed ads (CloudFront Function): makes CloudFront add the viewer country header for the function',
-      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(VIEWER_COUNTRY_HEADER),
-      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
-      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
-    });
-
+    ({ cachePolicy: this.cachePolicy, originRequestPolicy: this.originRequestPolicy } = functionRouterPolicies(this));
     this.adsBehavior = {
-      // The rewritten path alone is the key: one entry per variant, not per country.
-      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      cachePolicy: this.cachePolicy,
       originRequestPolicy: this.originRequestPolicy,
       functionAssociations: [{ function: this.function, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
     };

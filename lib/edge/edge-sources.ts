@@ -16,6 +16,9 @@ export const ROUTES_JSON_PATH = path.join(LAMBDA_EDGE_DIR, 'geo-router', 'routes
 /** The CloudFront Function (JS 2.0 runtime), with its own generated copy of the routing table. */
 export const CF_FUNCTION_PATH = path.join(LAMBDA_EDGE_DIR, 'cf-function', 'geo-router.js');
 
+/** The CloudFront Function (JS 2.0 runtime) that reads the routing table from a key value store. */
+export const CF_KVS_FUNCTION_PATH = path.join(LAMBDA_EDGE_DIR, 'cf-function', 'geo-router-kvs.js');
+
 /**
  * The runtime files an edge stack is built from. The shipped set is the default; a benchmark or
  * a test can build the same stack from another routing table by pointing at generated copies.
@@ -27,6 +30,8 @@ export interface EdgeRuntimeSources {
   readonly lambdaEdgeEntry: string;
   /** The CloudFront Function, with its generated copy of the same table. */
   readonly cloudFrontFunctionFile: string;
+  /** The CloudFront Function that reads the table from a key value store. */
+  readonly keyValueStoreFunctionFile: string;
 }
 
 /** The files in lambda-edge/, as shipped. */
@@ -34,13 +39,17 @@ export const SHIPPED_EDGE_SOURCES: EdgeRuntimeSources = {
   routesFile: ROUTES_JSON_PATH,
   lambdaEdgeEntry: GEO_ROUTER_ENTRY,
   cloudFrontFunctionFile: CF_FUNCTION_PATH,
+  keyValueStoreFunctionFile: CF_KVS_FUNCTION_PATH,
 };
 
 /**
  * Variant names become S3 key segments (`ads/<variant>/...`), so the infrastructure holds them
- * to the same conservative alphabet as the runtime does.
+ * to the same conservative alphabet and length as the runtime does (routes-table.ts).
  */
-const VARIANT_NAME = /^[a-z0-9-]+$/;
+const VARIANT_NAME = /^[a-z0-9-]{1,32}$/;
+
+/** Country keys as CloudFront sends them in CloudFront-Viewer-Country: ISO 3166-1 alpha-2. */
+const COUNTRY_CODE = /^[A-Z]{2}$/;
 
 /** What the infrastructure needs from routes.json: which variants exist and which is the fallback. */
 export interface RouteVariants {
@@ -50,12 +59,28 @@ export interface RouteVariants {
   readonly variants: string[];
 }
 
+/** The whole table, for the key value store that holds it. */
+export interface RouteTable extends RouteVariants {
+  /** Country code -> variant, sorted by code. */
+  readonly countries: Readonly<Record<string, string>>;
+}
+
 /**
  * Reads the variant names from routes.json. Only the names are checked here (they become S3
  * prefixes); the full table is validated by the runtime's own tests in test/edge.
  * Throws an Error naming the file and the offending key.
  */
 export function readRouteVariants(file: string = ROUTES_JSON_PATH): RouteVariants {
+  const { defaultVariant, variants } = readRouteTable(file);
+  return { defaultVariant, variants };
+}
+
+/**
+ * Reads routes.json whole: country codes and variant names are both checked, since the key
+ * value store mode loads them into a store as they are. Throws an Error naming the file and the
+ * offending key.
+ */
+export function readRouteTable(file: string = ROUTES_JSON_PATH): RouteTable {
   let table: unknown;
   try {
     table = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -75,6 +100,11 @@ export function readRouteVariants(file: string = ROUTES_JSON_PATH): RouteVariant
     throw new Error(`${file}: "countries" must be an object mapping country codes to variant names`);
   }
   const fallback = variantOf('"defaultVariant"', defaultVariant);
-  const routed = Object.entries(countries).map(([code, variant]) => variantOf(`countries.${code}`, variant));
-  return { defaultVariant: fallback, variants: [...new Set([fallback, ...routed])].sort() };
+  const routed: Record<string, string> = {};
+  for (const [code, variant] of Object.entries(countries).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!COUNTRY_CODE.test(code))
+      throw new Error(`${file}: countries key ${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 code in upper case`);
+    routed[code] = variantOf(`countries.${code}`, variant);
+  }
+  return { defaultVariant: fallback, variants: [...new Set([fallback, ...Object.values(routed)])].sort(), countries: routed };
 }

@@ -7,9 +7,17 @@ export const ADS_PATH_PATTERN = '/ads/*';
 export const VIEWER_COUNTRY_HEADER = 'CloudFront-Viewer-Country';
 
 /**
+ * The query string names that may reach the bucket and the cache key: `v`, for cache busting.
+ * The routers keep the same list (KEPT_QUERY_NAMES in lambda-edge/; a test holds them equal):
+ * S3 acts on other parameters of the requests OAC signs, such as `response-content-type`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+ */
+export const KEPT_QUERY_STRINGS = ['v'] as const;
+
+/**
  * What a routing implementation contributes to the `/ads/*` behavior: its cache (and maybe
- * origin request) policy and its function association. The two implementations differ exactly
- * here, so the distribution stays the same for both.
+ * origin request) policy and its function association. The implementations differ exactly
+ * here, so the distribution stays the same for all of them.
  */
 export type AdsBehaviorOptions = Pick<
   cloudfront.BehaviorOptions,

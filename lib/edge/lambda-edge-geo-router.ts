@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { cfnResourceOf } from './cfn-resource';
 import { logEncryptionKey } from '../shared/encrypted-log-group';
 import { GEO_ROUTER_ENTRY } from './edge-sources';
-import { AdsBehaviorOptions, GeoRouter, VIEWER_COUNTRY_HEADER } from './geo-router';
+import { AdsBehaviorOptions, GeoRouter, KEPT_QUERY_STRINGS, VIEWER_COUNTRY_HEADER } from './geo-router';
 
 export interface LambdaEdgeGeoRouterProps {
   /**
@@ -41,6 +41,7 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
   /** The numbered version CloudFront runs (Lambda@Edge refuses $LATEST and aliases). */
   public readonly version: lambda.IVersion;
   public readonly cachePolicy: cloudfront.CachePolicy;
+  public readonly originRequestPolicy: cloudfront.OriginRequestPolicy;
   public readonly adsBehavior: AdsBehaviorOptions;
 
   constructor(scope: Construct, id: string, props: LambdaEdgeGeoRouterProps = {}) {
@@ -82,19 +83,34 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
     acknowledgeEdgeFunctionFindings(this.function);
 
     this.cachePolicy = new cloudfront.CachePolicy(this, 'CachePolicy', {
-      comment: 'Geo-routed ads (Lambda@Edge at origin request): one cache entry per object and viewer country',
+      comment: 'Geo-routed ads (Lambda@Edge at origin request): one cache entry per object, viewer country and v',
       headerBehavior: cloudfront.CacheHeaderBehavior.allowList(VIEWER_COUNTRY_HEADER),
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...KEPT_QUERY_STRINGS),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
-      minTtl: Duration.seconds(1),
+      // 0, not more: CloudFront caches what an origin-request function generates (the 400s and
+      // 414s), and with a minimum TTL above 0 it keeps even a `no-store` response that long
+      // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-generating-http-responses.html,
+      // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html).
+      minTtl: Duration.seconds(0),
       defaultTtl: props.defaultTtl ?? Duration.days(1),
       maxTtl: Duration.days(365),
+    });
+    // An origin-request function sees the query string only when a policy forwards All of it
+    // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-function-restrictions-all.html,
+    // "Query strings"). The handler needs it to measure the URI it returns, and keeps only
+    // KEPT_QUERY_STRINGS of it, so nothing else reaches S3; the cache key stays as above.
+    this.originRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'OriginRequestPolicy', {
+      comment: 'Geo-routed ads (Lambda@Edge): every query string to the function, which keeps only v',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.none(),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
 
     this.adsBehavior = {
       cachePolicy: this.cachePolicy,
+      originRequestPolicy: this.originRequestPolicy,
       edgeLambdas: [{ functionVersion: this.version, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST }],
     };
   }
@@ -104,9 +120,10 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
  * The log group aws-cdk-lib creates for the function (`/aws/lambda/<name>`, us-east-1) only
  * receives direct invocations such as console tests: edge executions log to
  * `/aws/lambda/us-east-1.<name>` in the region nearest the edge location, created by
- * Lambda@Edge itself, outside this stack. This one is still encrypted with the stack's log key
- * like every other log group of the stack. The `logGroup` prop is not used instead: it would
- * add a LoggingConfig, and Lambda@Edge documents only its own per-region log group naming.
+ * Lambda@Edge itself, outside this stack (LambdaEdgeLogRetention sets their retention). This one
+ * is still encrypted with the stack's log key like every other log group of the stack. A custom
+ * log group name (the `logGroup` prop; edge-functions-logs.html documents it for Lambda@Edge now)
+ * would not help: Lambda@Edge still writes it in every Region where the function runs.
  */
 function encryptDirectInvocationLogs(fn: lambdaNodejs.NodejsFunction): void {
   const logGroup = fn.node.tryFindChild('LogGroup');
@@ -125,8 +142,9 @@ function acknowledgeEdgeFunctionFindings(fn: lambdaNodejs.NodejsFunction): void 
   Validations.of(cfnResourceOf(fn)).acknowledge({
     id: 'AwsSolutions::AwsSolutions-L1',
     reason:
-      'nodejs22.x is the runtime this project pins (DESIGN.md), on the Lambda@Edge runtime list and supported by Lambda until ' +
-      '2027-04-30. Move to nodejs24.x deliberately, after the edge parity tests have run on it: a runtime change republishes to every edge.',
+      'nodejs22.x is pinned on purpose: a Lambda@Edge runtime, supported by Lambda until 2027-04-30 ' +
+      '(https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Move to nodejs24.x deliberately, after the edge ' +
+      'parity tests have run on it: a runtime change republishes to every edge.',
   });
   if (fn.role !== undefined) {
     Validations.of(cfnResourceOf(fn.role)).acknowledge({

@@ -9,6 +9,15 @@ export const SAMPLE_AD_REQUEST_PATH = `/ads/${SAMPLE_AD_FILE}`;
 /** The page served at `/`: it shows the viewer's banner, so a browser is enough to try the stack. */
 export const INDEX_PAGE_KEY = 'index.html';
 
+/** The page CloudFront returns, with status 404, for an object the bucket does not hold. */
+export const NOT_FOUND_PAGE_KEY = 'errors/404.html';
+
+/** A path that names no object, for trying the 404 (a stack output). */
+export const MISSING_AD_REQUEST_PATH = '/ads/no-such-ad.svg';
+
+/** A path the routers refuse with 400 (an encoded dot-dot segment), for trying them (a stack output). */
+export const HOSTILE_AD_REQUEST_PATH = '/ads/%2e%2e/index.html';
+
 /** One object of the sample content: its S3 key and body. */
 export interface SampleObject {
   readonly key: string;
@@ -18,7 +27,7 @@ export interface SampleObject {
 /**
  * The sample content, generated from routes.json at synth time so a new variant gets its
  * banner without anyone drawing one: `ads/<variant>/banner.svg` for every variant (the default
- * included) and the landing page.
+ * included), the landing page and the not-found page.
  */
 export function sampleObjects(routes: RouteVariants): SampleObject[] {
   return [
@@ -26,6 +35,7 @@ export function sampleObjects(routes: RouteVariants): SampleObject[] {
       key: `ads/${variant}/${SAMPLE_AD_FILE}`,
       body: bannerSvg(variant, variant === routes.defaultVariant),
     })),
+    { key: NOT_FOUND_PAGE_KEY, body: notFoundPage() },
     { key: INDEX_PAGE_KEY, body: indexPage() },
   ];
 }
@@ -52,6 +62,19 @@ function indexPage(): string {
     `<p>The banner below is <code>${SAMPLE_AD_REQUEST_PATH}</code>. The edge function picks its variant from the`,
     'country CloudFront derives from your IP address; from another country you would see another variant.</p>',
     `<img src="${SAMPLE_AD_REQUEST_PATH}" alt="sample ad for your country" width="728" height="90">`,
+    '',
+  ].join('\n');
+}
+
+/** Small and fixed: it never echoes the requested path. */
+function notFoundPage(): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<meta charset="utf-8">',
+    '<title>Not found</title>',
+    '<h1>Not found</h1>',
+    '<p>There is no ad at this address, in your country\'s variant. <a href="/">Back to the start page</a>.</p>',
     '',
   ].join('\n');
 }

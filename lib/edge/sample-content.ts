@@ -1,7 +1,4 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { CfnResource, DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, DefaultStackSynthesizer, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -9,7 +6,22 @@ import { Construct } from 'constructs';
 import { cfnResourceOf } from './cfn-resource';
 import { encryptedLogGroup } from '../shared/encrypted-log-group';
 import { readRouteVariants, RouteVariants } from './edge-sources';
+import { writeGeneratedFiles } from './generated-files';
 import { SampleObject, sampleObjects } from './sample-ads';
+
+/**
+ * The Cache-Control every uploaded object carries. `max-age` is for browsers (5 minutes, so a
+ * replaced ad reaches returning viewers soon); `s-maxage` for CloudFront, which prefers it to
+ * max-age within the behavior's minimum and maximum TTL (Expiration.html, "Specify the amount of
+ * time that CloudFront caches objects":
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html); a day,
+ * since each deployment invalidates the cache anyway.
+ */
+export const CONTENT_CACHE_CONTROL = [
+  s3deploy.CacheControl.setPublic(),
+  s3deploy.CacheControl.maxAge(Duration.minutes(5)),
+  s3deploy.CacheControl.sMaxAge(Duration.days(1)),
+];
 
 export interface SampleContentProps {
   readonly bucket: s3.Bucket;
@@ -36,7 +48,16 @@ export class SampleContent extends Construct {
 
     this.deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
       // One asset for all files (Source.data would make one asset per file).
-      sources: [s3deploy.Source.asset(writeToDirectory(this.objects))],
+      sources: [
+        s3deploy.Source.asset(
+          writeGeneratedFiles(
+            this,
+            'sample-content',
+            this.objects.map(({ key, body }) => ({ path: key, body })),
+          ),
+        ),
+      ],
+      cacheControl: CONTENT_CACHE_CONTROL,
       destinationBucket: props.bucket,
       distribution: props.distribution,
       distributionPaths: ['/*'],
@@ -44,17 +65,6 @@ export class SampleContent extends Construct {
     });
     acknowledgeDeploymentHandlerFindings(this.deployment, props.bucket);
   }
-}
-
-/** A fresh temporary directory holding the objects; the asset hash depends on content only. */
-function writeToDirectory(objects: SampleObject[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-sample-content-'));
-  for (const object of objects) {
-    const file = path.join(dir, ...object.key.split('/'));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, object.body);
-  }
-  return dir;
 }
 
 /**

@@ -3,7 +3,15 @@
  * two drift apart; the fix is `npx ts-node --transpile-only lambda-edge/cf-function/generate.ts`.
  */
 import { readFileSync } from 'fs';
-import { CF_FUNCTION_PATH, embedRoutes, main, readRoutesJson } from '../../lambda-edge/cf-function/generate';
+import {
+  CF_FUNCTION_PATH,
+  CF_KVS_FUNCTION_PATH,
+  countriesOfRenderedRoutes,
+  embedRoutes,
+  main,
+  readRoutesJson,
+  renderFallbackBlock,
+} from '../../lambda-edge/cf-function/generate';
 import { loadCloudFrontFunction } from '../../lambda-edge/cf-function/load-in-sandbox';
 
 const source = readFileSync(CF_FUNCTION_PATH, 'utf8');
@@ -17,12 +25,20 @@ describe('routes embedded in the CloudFront Function', () => {
   test('evaluate to the same table as routes.json', () => {
     const { embeddedRoutes } = loadCloudFrontFunction(source);
     // The table comes from the vm realm; a JSON round trip compares it as plain data.
-    expect(JSON.parse(JSON.stringify(embeddedRoutes))).toEqual(routes);
+    expect(countriesOfRenderedRoutes(JSON.parse(JSON.stringify(embeddedRoutes)))).toEqual(routes);
   });
 
   test('would be reported stale after a change to routes.json', () => {
     const changed = { ...routes, countries: { ...routes.countries, FR: 'france' } };
     expect(embedRoutes(source, changed)).not.toBe(source);
+  });
+
+  test("the KeyValueStore function's fallback is routes.json's default variant, and nothing else of the table", () => {
+    const kvsSource = readFileSync(CF_KVS_FUNCTION_PATH, 'utf8');
+    expect(embedRoutes(kvsSource, routes, renderFallbackBlock)).toBe(kvsSource);
+    expect(kvsSource).toContain(`const FALLBACK_VARIANT = ${JSON.stringify(routes.defaultVariant)};`);
+    const manyCountries = { ...routes, countries: Object.fromEntries(Array.from({ length: 249 }, (_, i) => [`C${i}`, 'variant-10'])) };
+    expect(embedRoutes(kvsSource, manyCountries, renderFallbackBlock)).toBe(kvsSource);
   });
 
   test('generate.ts --check passes on the committed files', () => {

@@ -4,21 +4,26 @@ import { Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ROUTES_JSON_PATH } from '../../lambda-edge/cf-function/generate';
 import { assertRoutesTable, listVariants } from '../../lambda-edge/geo-router/routes-table';
+import { addEdgeStack } from '../../lib/app';
+import type { EdgeStack } from '../../lib/edge/edge-stack';
 import {
   acknowledgementsIn,
   expectEveryAcknowledgementToGiveAReason,
   onlyResource,
   resourcesOfType,
-  synthesize,
-  SynthesizedApp,
+  synthesizeStack,
+  SynthesizedStack,
 } from '../support/synth';
 
-/** The default configuration: edge.mode=lambda-edge, PriceClass_100, no custom domain, no WAF. */
-let app: SynthesizedApp;
+/**
+ * The default configuration: edge.mode=lambda-edge, PriceClass_All, no custom domain, no WAF.
+ * The AWS rules, and the other modes and features, are in deploy-rules.test.ts.
+ */
+let app: SynthesizedStack<EdgeStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize();
-  template = app.template(app.stacks.edge);
+  app = synthesizeStack(addEdgeStack);
+  template = app.template;
 });
 
 // AWS managed policies, by their documented ids.
@@ -61,12 +66,11 @@ describe('policy gates', () => {
 });
 
 test('region pinned to us-east-1 (Lambda@Edge), account left to deploy time', () => {
-  const stack = app.stacks.edge;
+  const { stack } = app;
   expect(stack.region).toBe('us-east-1');
   expect(Token.isUnresolved(stack.account)).toBe(true);
-  expect(app.assembly.getStackArtifact(stack.artifactId).environment).toEqual(
-    expect.objectContaining({ account: 'unknown-account', region: 'us-east-1' }),
-  );
+  const manifest = JSON.parse(fs.readFileSync(path.join(app.assemblyDirectory, 'manifest.json'), 'utf8'));
+  expect(manifest.artifacts[stack.artifactId].environment).toBe('aws://unknown-account/us-east-1');
 });
 
 describe('content bucket: private, read only by this distribution through OAC', () => {
@@ -103,7 +107,7 @@ describe('content bucket: private, read only by this distribution through OAC', 
     ]);
   });
 
-  test('the bucket policy: TLS only, and s3:GetObject for CloudFront on behalf of this distribution only', () => {
+  test('the bucket policy: TLS only, and s3:GetObject and s3:ListBucket for CloudFront on behalf of this distribution only', () => {
     const distributionId = logicalIdOf('AWS::CloudFront::Distribution', 'Cdn');
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId() },
@@ -112,9 +116,9 @@ describe('content bucket: private, read only by this distribution through OAC', 
           Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           {
             Effect: 'Allow',
-            Action: 's3:GetObject',
+            Action: ['s3:GetObject', 's3:ListBucket'],
             Principal: { Service: 'cloudfront.amazonaws.com' },
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, '/*']] },
+            Resource: [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, '/*']] }],
             Condition: {
               StringEquals: {
                 'AWS:SourceArn': {
@@ -167,19 +171,20 @@ describe('distribution', () => {
   test('HTTP/2 and HTTP/3, price class from config, default certificate, no alias, no web ACL', () => {
     const config = distributionConfig();
     expect(config.HttpVersion).toBe('http2and3');
-    expect(config.PriceClass).toBe('PriceClass_100');
+    expect(config.PriceClass).toBe('PriceClass_All');
     expect(config.Aliases).toBeUndefined();
     expect(config.ViewerCertificate).toBeUndefined();
     expect(config.WebACLId).toBeUndefined();
   });
 
-  test('every behavior redirects HTTP to HTTPS, allows GET/HEAD only and adds the managed security headers', () => {
+  test('every behavior redirects HTTP to HTTPS and allows GET/HEAD only; security headers everywhere, with a CSP on the ads', () => {
     const config = distributionConfig();
     for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
       expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
       expect(behavior.AllowedMethods).toEqual(['GET', 'HEAD']);
-      expect(behavior.ResponseHeadersPolicyId).toBe(SECURITY_HEADERS_POLICY_ID);
     }
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toBe(SECURITY_HEADERS_POLICY_ID);
+    expect(adsBehavior().ResponseHeadersPolicyId).toEqual({ Ref: logicalIdOf('AWS::CloudFront::ResponseHeadersPolicy', 'AdsHeaders') });
   });
 
   test('the default behavior serves the bucket with CachingOptimized and no function', () => {
@@ -192,8 +197,8 @@ describe('distribution', () => {
 });
 
 describe('edge.mode=lambda-edge: the router at ORIGIN REQUEST on /ads/*', () => {
-  const functionId = () => logicalIdOf('AWS::Lambda::Function', 'GeoRouter');
-  const versionId = () => logicalIdOf('AWS::Lambda::Version', 'GeoRouter');
+  const functionId = () => logicalIdOf('AWS::Lambda::Function', 'LambdaEdgeRouter');
+  const versionId = () => logicalIdOf('AWS::Lambda::Version', 'LambdaEdgeRouter');
 
   test('a numbered version is associated with the origin-request event, and nothing at viewer request', () => {
     expect(adsBehavior().LambdaFunctionAssociations).toEqual([{ EventType: 'origin-request', LambdaFunctionARN: { Ref: versionId() } }]);
@@ -201,15 +206,23 @@ describe('edge.mode=lambda-edge: the router at ORIGIN REQUEST on /ads/*', () => 
     expect(resourcesOfType(template, 'AWS::CloudFront::Function')).toEqual({});
   });
 
-  test('the cache key holds the viewer country (and nothing else of the request), so each country is cached apart', () => {
-    const policyId = logicalIdOf('AWS::CloudFront::CachePolicy', 'GeoRouter');
+  test('the cache key holds the viewer country and v (nothing else of the request), so each country is cached apart', () => {
+    const policyId = logicalIdOf('AWS::CloudFront::CachePolicy', 'LambdaEdgeRouter');
     expect(adsBehavior().CachePolicyId).toEqual({ Ref: policyId });
-    expect(adsBehavior().OriginRequestPolicyId).toBeUndefined();
     const parameters = resourcesOfType(template, 'AWS::CloudFront::CachePolicy')[policyId].Properties.CachePolicyConfig
       .ParametersInCacheKeyAndForwardedToOrigin;
     expect(parameters.HeadersConfig).toEqual({ HeaderBehavior: 'whitelist', Headers: ['CloudFront-Viewer-Country'] });
     expect(parameters.CookiesConfig).toEqual({ CookieBehavior: 'none' });
-    expect(parameters.QueryStringsConfig).toEqual({ QueryStringBehavior: 'none' });
+    expect(parameters.QueryStringsConfig).toEqual({ QueryStringBehavior: 'whitelist', QueryStrings: ['v'] });
+  });
+
+  test('the origin request policy hands every query string to the function (which keeps only v), and nothing else', () => {
+    const policyId = logicalIdOf('AWS::CloudFront::OriginRequestPolicy', 'LambdaEdgeRouter');
+    expect(adsBehavior().OriginRequestPolicyId).toEqual({ Ref: policyId });
+    const config = resourcesOfType(template, 'AWS::CloudFront::OriginRequestPolicy')[policyId].Properties.OriginRequestPolicyConfig;
+    expect(config.QueryStringsConfig).toEqual({ QueryStringBehavior: 'all' });
+    expect(config.HeadersConfig).toEqual({ HeaderBehavior: 'none' });
+    expect(config.CookiesConfig).toEqual({ CookieBehavior: 'none' });
   });
 
   test('nodejs22.x on x86_64, 128 MB, at most 5 s, no environment variables', () => {
@@ -244,7 +257,7 @@ describe('edge.mode=lambda-edge: the router at ORIGIN REQUEST on /ads/*', () => 
 
   test('the bundle is built by local esbuild with routes.json inlined (no file read at run time)', () => {
     const key: string = resourcesOfType(template, 'AWS::Lambda::Function')[functionId()].Properties.Code.S3Key;
-    const bundle = fs.readFileSync(path.join(app.assembly.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
+    const bundle = fs.readFileSync(path.join(app.assemblyDirectory, `asset.${key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
     expect(bundle).toContain('defaultVariant:"global"');
     expect(bundle).toContain('DE:"dach"');
     expect(bundle).not.toMatch(/require\(["'][^"']*routes\.json["']\)/);
@@ -255,10 +268,10 @@ describe('edge.mode=lambda-edge: the router at ORIGIN REQUEST on /ads/*', () => 
 describe('sample content', () => {
   const table: unknown = JSON.parse(fs.readFileSync(ROUTES_JSON_PATH, 'utf8'));
 
-  test('a banner for every variant in routes.json, the default included, plus the landing page', () => {
+  test('a banner for every variant in routes.json, the default included, plus the not-found and landing pages', () => {
     assertRoutesTable(table);
-    const keys = app.stacks.edge.sampleContent.objects.map((object) => object.key);
-    expect(keys).toEqual([...listVariants(table).map((variant) => `ads/${variant}/banner.svg`), 'index.html']);
+    const keys = app.stack.sampleContent.objects.map((object) => object.key);
+    expect(keys).toEqual([...listVariants(table).map((variant) => `ads/${variant}/banner.svg`), 'errors/404.html', 'index.html']);
     expect(keys).toContain(`ads/${table.defaultVariant}/banner.svg`);
   });
 
@@ -268,12 +281,12 @@ describe('sample content', () => {
     expect(deployment.DistributionId).toEqual({ Ref: logicalIdOf('AWS::CloudFront::Distribution', 'Cdn') });
     expect(deployment.DistributionPaths).toEqual(['/*']);
     expect(deployment.SourceObjectKeys).toHaveLength(1);
-    const assetDir = path.join(app.assembly.directory, `asset.${deployment.SourceObjectKeys[0].replace(/\.zip$/, '')}`);
+    const assetDir = path.join(app.assemblyDirectory, `asset.${deployment.SourceObjectKeys[0].replace(/\.zip$/, '')}`);
     const files = (fs.readdirSync(assetDir, { recursive: true }) as string[])
       .filter((file) => fs.statSync(path.join(assetDir, file)).isFile())
       .map((file) => file.split(path.sep).join('/'))
       .sort();
-    expect(files).toEqual(app.stacks.edge.sampleContent.objects.map((object) => object.key).sort());
+    expect(files).toEqual(app.stack.sampleContent.objects.map((object) => object.key).sort());
     const banner = fs.readFileSync(path.join(assetDir, 'ads', 'dach', 'banner.svg'), 'utf8');
     expect(banner).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(banner).toContain('>dach<');
@@ -288,8 +301,8 @@ test('outputs: domain name, bucket name, a curl command for the banner, the func
   expect(outputs.SampleRequest.Value).toEqual({
     'Fn::Join': ['', [expect.stringMatching(/^curl .*https:\/\/$/), { 'Fn::GetAtt': [distributionId, 'DomainName'] }, '/ads/banner.svg']],
   });
-  expect(outputs.SampleRequest.Description).toMatch(/CloudFront sets CloudFront-Viewer-Country/);
-  expect(outputs.GeoRouterFunctionName.Value).toEqual({ Ref: logicalIdOf('AWS::Lambda::Function', 'GeoRouter') });
+  expect(outputs.SampleRequest.Description).toMatch(/from your IP address/);
+  expect(outputs.GeoRouterFunctionName.Value).toEqual({ Ref: logicalIdOf('AWS::Lambda::Function', 'LambdaEdgeRouter') });
 });
 
 test('snapshot', () => {

@@ -50,6 +50,11 @@ describe('assertRoutesTable', () => {
     ['upper-case variant', { defaultVariant: 'global', countries: { DE: 'DACH' } }, /countries\.DE is "DACH"/],
     ['dot-dot variant', { defaultVariant: 'global', countries: { DE: '..' } }, /countries\.DE is "\.\."/],
     ['numeric variant', { defaultVariant: 'global', countries: { DE: 7 } }, /countries\.DE is 7/],
+    [
+      'a variant over 32 characters',
+      { defaultVariant: 'global', countries: { DE: 'd'.repeat(33) } },
+      /countries\.DE is "d{33}"; .*1 to 32/,
+    ],
   ])('names the problem: %s', (_name, table, message) => {
     expect(() => assertRoutesTable(table, 'test table')).toThrow(message);
   });

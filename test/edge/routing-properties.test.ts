@@ -1,13 +1,14 @@
 /**
  * Properties that must hold for every input, checked over generated hostile requests: the
- * handler never throws, and nothing unsafe is ever forwarded.
+ * handler never throws, nothing unsafe or over-long is ever forwarded, and no query parameter
+ * but `v` ever reaches the origin.
  */
 import type { CloudFrontRequestEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { handler } from '../../lambda-edge/geo-router/index';
 import routes from '../../lambda-edge/geo-router/routes.json';
 import { listVariants } from '../../lambda-edge/geo-router/routes-table';
-import { ROUTED_PREFIX, routeRequest } from '../../lambda-edge/geo-router/routing';
+import { keepQueryString, MAX_ROUTED_URI_LENGTH, ROUTED_PREFIX, routeRequest, utf8Length } from '../../lambda-edge/geo-router/routing';
 import { countryValueArbitrary, PROPERTY_SEED, requestSpecArbitrary, uriArbitrary } from './fixtures/arbitraries';
 import { runLambdaEdge } from './fixtures/edge-runners';
 
@@ -31,12 +32,34 @@ const anyCountry = fc.option(fc.oneof(countryValueArbitrary, fc.string({ unit: '
 const anyUri = fc.oneof(uriArbitrary, fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' }));
 
 describe('routing core properties', () => {
-  test('never throws, and every decision is one of pass, forward, or reject with 400', () => {
+  test('never throws, and every decision is one of pass, forward, or reject with 400 or 414', () => {
     fc.assert(
       fc.property(anyUri, anyCountry, (uri, country) => {
         const decision = routeRequest(uri, country, routes);
-        if (decision.action === 'reject') expect(decision.status).toBe(400);
+        if (decision.action === 'reject') expect([400, 414]).toContain(decision.status);
         else expect(['pass', 'forward']).toContain(decision.action);
+      }),
+      RUNS,
+    );
+  });
+
+  test('a forwarded URI plus its kept query string stays under 8,192 UTF-8 bytes', () => {
+    fc.assert(
+      fc.property(requestSpecArbitrary, ({ uri, countryValues, querystring }) => {
+        const kept = keepQueryString(querystring ?? '');
+        const decision = routeRequest(uri, countryValues?.[0], routes, kept);
+        if (decision.action === 'forward') {
+          expect(utf8Length(decision.uri) + (kept === '' ? 0 : 1 + utf8Length(kept))).toBeLessThanOrEqual(MAX_ROUTED_URI_LENGTH);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test('utf8Length agrees with Buffer.byteLength on well-formed text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        expect(utf8Length(text)).toBe(Buffer.byteLength(text, 'utf8'));
       }),
       RUNS,
     );
@@ -75,20 +98,19 @@ describe('routing core properties', () => {
 });
 
 describe('Lambda@Edge handler properties', () => {
-  test('on real event shapes: passes untouched, forwards only the rewritten URI safely, or answers 400', async () => {
+  test('on real event shapes: keeps the path or forwards it safely, only v in the query string, or answers 400/414', async () => {
     await fc.assert(
       fc.asyncProperty(requestSpecArbitrary, async (request) => {
         const outcome = await runLambdaEdge(request);
         switch (outcome.kind) {
           case 'pass':
-            expect(outcome.requestUnchanged).toBe(true);
-            break;
           case 'forward':
             expect(outcome.restUnchanged).toBe(true);
-            expectSafeForwardedUri(outcome.uri);
+            for (const pair of outcome.query === '' ? [] : outcome.query.split('&')) expect(pair).toMatch(/^v=/);
+            if (outcome.kind === 'forward') expectSafeForwardedUri(outcome.uri);
             break;
           case 'reject':
-            expect(outcome.status).toBe(400);
+            expect([400, 414]).toContain(outcome.status);
             break;
         }
       }),
@@ -108,7 +130,7 @@ describe('Lambda@Edge handler properties', () => {
     await fc.assert(
       fc.asyncProperty(eventLike, async (event) => {
         const result = await handler(event as CloudFrontRequestEvent);
-        if ('status' in result) expect(result.status).toBe('400');
+        if ('status' in result) expect(['400', '414']).toContain(result.status);
         else expect(typeof result.uri).toBe('string');
       }),
       RUNS,

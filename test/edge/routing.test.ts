@@ -1,4 +1,4 @@
-import { findPathProblem, routeRequest, selectVariant } from '../../lambda-edge/geo-router/routing';
+import { findPathProblem, keepQueryString, routeRequest, selectVariant, utf8Length } from '../../lambda-edge/geo-router/routing';
 import type { RoutesTable } from '../../lambda-edge/geo-router/routes-table';
 
 // A small table of its own, so these tests describe the algorithm, not the shipped routes.
@@ -21,6 +21,41 @@ describe('routeRequest', () => {
 
   test('rejects an unsafe path with 400 and a reason, before looking at the country', () => {
     expect(routeRequest('/ads/../b.png', 'DE', TABLE)).toEqual({ action: 'reject', status: 400, reason: 'path contains a dot segment' });
+  });
+});
+
+describe('the routed URI length limit', () => {
+  test('8,191 characters with the kept query string are forwarded; one more is 414 with a fixed reason', () => {
+    const rest = 'a'.repeat(8191 - '/ads/dach/'.length - '?v=1'.length);
+    expect(routeRequest(`/ads/${rest}`, 'DE', TABLE, 'v=1')).toMatchObject({ action: 'forward' });
+    expect(routeRequest(`/ads/${rest}a`, 'DE', TABLE, 'v=1')).toEqual({
+      action: 'reject',
+      status: 414,
+      reason: "the routed URI would reach CloudFront's limit of 8192 characters",
+    });
+  });
+
+  test.each([
+    ['ASCII', 'abc', 3],
+    ['two-byte', 'é', 2],
+    ['three-byte', '€', 3],
+    ['a surrogate pair', '😀', 4],
+    ['a lone surrogate (sent as U+FFFD)', '\ud800x', 4],
+  ])('utf8Length counts %s', (_name, text, bytes) => {
+    expect(utf8Length(text)).toBe(bytes);
+  });
+});
+
+describe('keepQueryString', () => {
+  test.each([
+    ['', ''],
+    ['v=1', 'v=1'],
+    ['a=1&v=2&b=3&v=4', 'v=2&v=4'],
+    ['v', 'v='],
+    ['V=1&%76=2&vv=3&v2=4', ''],
+    ['response-content-type=text/html&v=1', 'v=1'],
+  ])('%j keeps %j', (raw, kept) => {
+    expect(keepQueryString(raw)).toBe(kept);
   });
 });
 

@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addHpcClusterStack, buildApp, DistributedComputeStacks } from '../../lib/app';
-import { loadConfig } from '../../lib/config';
+import { AppConfig, loadConfig } from '../../lib/config';
 import { addPolicyGates } from '../../lib/shared/policy-gates';
 
 /** cdk.json's context: the tests run with the same feature flags as `cdk synth`. */
@@ -61,6 +61,43 @@ export function synthesizeHpcStack(context: Record<string, unknown> = {}): { tem
   return {
     template: Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template),
     unacknowledgedFindings: readUnacknowledgedFindings(assembly.directory),
+  };
+}
+
+/** One stack of the app, synthesized alone (see synthesizeStack). */
+export interface SynthesizedStack<S extends Stack> {
+  readonly stack: S;
+  readonly template: Template;
+  /** Empty when the policy gates did not run. */
+  readonly unacknowledgedFindings: string[];
+  /** The cloud assembly directory (assets are staged there). */
+  readonly assemblyDirectory: string;
+}
+
+/**
+ * One stack, built by the app's own builder (`addEdgeStack`, `addWorkerFleetStack`, ...) from
+ * the config the context gives: for tests that synthesize many configurations of one stack and
+ * need no other. The policy gates run unless `policyGates: false` (they take most of a synth's
+ * time, and change nothing in the template but the acknowledgements' metadata).
+ */
+export function synthesizeStack<S extends Stack>(
+  addStack: (app: App, config: AppConfig) => S,
+  context: Record<string, unknown> = {},
+  options: { readonly policyGates?: boolean } = {},
+): SynthesizedStack<S> {
+  if (process.env.SYNTH_COUNT_FILE)
+    fs.appendFileSync(process.env.SYNTH_COUNT_FILE, `${JSON.stringify({ only: addStack.name, ...context })}\n`);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+  const policyGates = options.policyGates ?? true;
+  if (policyGates) addPolicyGates(app);
+  const stack = addStack(app, loadConfig(app.node.getAllContext()));
+  const assembly = app.synth();
+  return {
+    stack,
+    template: Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template),
+    unacknowledgedFindings: policyGates ? readUnacknowledgedFindings(assembly.directory) : [],
+    assemblyDirectory: assembly.directory,
   };
 }
 

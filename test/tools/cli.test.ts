@@ -11,12 +11,15 @@ import {
   IAM_ACTIONS_CHECKED_BY_COMPUTE_OPTIMIZER,
   REQUIRED_IAM_ACTIONS as RIGHTSIZE_ACTIONS,
 } from '../../tools/rightsize/required-iam-actions';
+import { routesMain } from '../../tools/routes/main';
+import { ANY_KEY_VALUE_STORE, PUSH_IAM_ACTIONS } from '../../tools/routes/required-iam-actions';
 import { iamPolicyDocument } from '../../tools/shared/iam-policy';
 import { runCli } from '../../tools/shared/run-cli';
 import { captureStdout } from './support/aws-mocks';
 
 const ROOT = path.join(__dirname, '..', '..');
-const TOOLS = ['efa-catalog', 'preflight', 'rightsize'] as const;
+const TOOLS = ['efa-catalog', 'preflight', 'rightsize', 'routes'] as const;
+const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 
 interface CliRun {
   readonly status: number | null;
@@ -34,7 +37,9 @@ function runTool(tool: (typeof TOOLS)[number], args: string[], home: string): Pr
     execFile(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', `tools/${tool}/main.ts`, ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 20_000 },
+      // The timeout only stops a hung process: far above a start-up on a busy shared machine, so
+      // no outcome depends on load (eight ts-node start-ups at once took over 20 s in CI).
+      { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 180_000 },
       (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });
@@ -52,10 +57,11 @@ describe('the CLIs as spawned processes', () => {
       ['efa-catalog no credentials', 'efa-catalog', ['--regions', 'us-east-1', '--check', '--output', path.join(home, 'catalog.json')]],
       ['preflight no credentials', 'preflight', ['--region', 'us-east-1']],
       ['rightsize no credentials', 'rightsize', ['--region', 'us-east-1']],
+      ['routes no credentials', 'routes', ['diff', '--kvs-arn', KVS_ARN]],
     ];
     const results = await Promise.all(cases.map(([, tool, args]) => runTool(tool, args, home)));
     cases.forEach(([name], index) => runs.set(name, results[index]));
-  }, 30_000);
+  }, 300_000);
   afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
   test.each(TOOLS)('%s --help prints its usage and exits 0', (tool) => {
@@ -106,4 +112,10 @@ test.each([
   const { result, stdout } = await captureStdout(() => main(['--iam-policy']));
   expect(result).toBe(0);
   expect(JSON.parse(stdout)).toEqual(iamPolicyDocument(actions));
+});
+
+test('routes --iam-policy prints the policy of push, its largest command, on key value stores', async () => {
+  const { result, stdout } = await captureStdout(() => routesMain(['--iam-policy']));
+  expect(result).toBe(0);
+  expect(JSON.parse(stdout)).toEqual(iamPolicyDocument(PUSH_IAM_ACTIONS, ANY_KEY_VALUE_STORE));
 });

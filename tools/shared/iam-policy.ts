@@ -2,13 +2,14 @@
 export type IamAction = `${string}:${string}`;
 
 /**
- * A minimal identity policy that allows `actions` on all resources: every action the tools use
- * is a read-only Describe/Get/List call that IAM does not scope to resource ARNs.
+ * A minimal identity policy that allows `actions` on `resource`: all resources by default, for
+ * the read-only Describe/Get/List calls that IAM does not scope to resource ARNs; a tool whose
+ * actions do take a resource ARN names it.
  */
-export function iamPolicyDocument(actions: readonly IamAction[]): object {
+export function iamPolicyDocument(actions: readonly IamAction[], resource: string = '*'): object {
   return {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: [...new Set(actions)].sort(), Resource: '*' }],
+    Statement: [{ Effect: 'Allow', Action: [...new Set(actions)].sort(), Resource: resource }],
   };
 }
 

@@ -7,14 +7,14 @@ import { printJson, printText } from './output';
  */
 export function answerInfoFlags(
   flags: { readonly help?: boolean; readonly 'iam-policy'?: boolean },
-  tool: { readonly help: string; readonly iamActions: readonly IamAction[] },
+  tool: { readonly help: string; readonly iamActions: readonly IamAction[]; readonly iamResources?: string },
 ): boolean {
   if (flags.help) {
     printText(tool.help);
     return true;
   }
   if (flags['iam-policy']) {
-    printJson(iamPolicyDocument(tool.iamActions));
+    printJson(iamPolicyDocument(tool.iamActions, tool.iamResources));
     return true;
   }
   return false;
