@@ -1,5 +1,13 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, IPolicyValidationContextBeta1, PolicyValidationPluginReportBeta1, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { ApplicableCfnGuardRules, inapplicableRules } from '../lib/shared/applicable-cfn-guard-rules';
 import { addPolicyGates } from '../lib/shared/policy-gates';
 import { CDK_JSON_CONTEXT } from './support/synth';
 
@@ -39,4 +47,45 @@ test('acknowledging one construct does not let the same finding on another const
   const message = synthError(appWithTwoNonCompliantLogGroups(true));
   expect(message).toContain('GateTest/Second/Resource');
   expect(message).not.toContain('GateTest/First/Resource');
+});
+
+describe('cfn-guard runs only the Control Tower rules that can apply to the templates', () => {
+  /** A template of several resource types, each breaking some Control Tower rule, synthesized without the gates. */
+  function nonCompliantTemplatePaths(): { app: App; templatePaths: string[] } {
+    const app = new App({ context: CDK_JSON_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'guard-rules-')) });
+    const stack = new Stack(app, 'GuardRules');
+    new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_DAY });
+    new s3.CfnBucket(stack, 'Bucket');
+    new sqs.CfnQueue(stack, 'Queue');
+    new ec2.CfnSecurityGroup(stack, 'Group', {
+      groupDescription: 'open',
+      securityGroupIngress: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIp: '0.0.0.0/0' }],
+    });
+    const assembly = app.synth();
+    return { app, templatePaths: assembly.stacks.map((artifact) => path.join(assembly.directory, artifact.templateFile)) };
+  }
+
+  const findings = (report: PolicyValidationPluginReportBeta1) =>
+    report.violations
+      .flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}`))
+      .sort();
+
+  test('the findings equal those of every rule, on templates that break rules of several resource types', () => {
+    const { app, templatePaths } = nonCompliantTemplatePaths();
+    // What the plugins read of the context: the template files (the rest is for other plugins).
+    const context = { templatePaths, appConstruct: app } as unknown as IPolicyValidationContextBeta1;
+    const everyRule = findings(new CfnGuardValidator().validate(context));
+    expect(everyRule.length).toBeGreaterThan(4);
+    expect(findings(new ApplicableCfnGuardRules().validate(context))).toEqual(everyRule);
+  });
+
+  test('a rule stays enabled when it names any resource type the templates hold, and every other rule is left out', () => {
+    const { templatePaths } = nonCompliantTemplatePaths();
+    const skipped = inapplicableRules(templatePaths);
+    const ruleIdOf = (file: string) => path.parse(file).name;
+    expect(skipped).not.toContain(ruleIdOf('ct-cloudwatch-pr-2.guard')); // names AWS::Logs::LogGroup: kept
+    expect(skipped).toContain(ruleIdOf('ct-cloudwatch-pr-1.guard')); // names only AWS::CloudWatch::Alarm: left out
+    expect(skipped).toContain(ruleIdOf('ct-dynamodb-pr-1.guard')); // no table here: left out
+    expect(skipped.length).toBeGreaterThan(150);
+  });
 });

@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as lambdaNodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { cfnResourceOf } from './cfn-resource';
 import { logEncryptionKey } from '../shared/encrypted-log-group';
+import { BUNDLED_HANDLER, bundledLambdaCode } from '../shared/esbuild-bundle';
 import { GEO_ROUTER_ENTRY } from './edge-sources';
 import { AdsBehaviorOptions, GeoRouter, KEPT_QUERY_STRINGS, VIEWER_COUNTRY_HEADER } from './geo-router';
 
@@ -37,7 +37,7 @@ export interface LambdaEdgeGeoRouterProps {
  * (this removes every version). If it still says "replicated function", wait and retry.
  */
 export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
-  public readonly function: lambdaNodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The numbered version CloudFront runs (Lambda@Edge refuses $LATEST and aliases). */
   public readonly version: lambda.IVersion;
   public readonly cachePolicy: cloudfront.CachePolicy;
@@ -54,10 +54,13 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
       );
     }
 
-    this.function = new lambdaNodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       description: 'Geo router (Lambda@Edge, origin request): rewrites /ads/<path> to /ads/<variant>/<path> by viewer country',
-      entry: props.entry ?? GEO_ROUTER_ENTRY,
-      handler: 'handler',
+      // Bundled in process by esbuild, routes.json inlined (no environment variables at the edge).
+      // Lambda@Edge has a 1 MB package limit for viewer triggers and 50 MB for origin ones: the
+      // bundle is a few KB.
+      code: bundledLambdaCode(props.entry ?? GEO_ROUTER_ENTRY, { sourcemap: false }),
+      handler: BUNDLED_HANDLER,
       // Lambda@Edge restrictions (CloudFront Developer Guide, "Restrictions on Lambda@Edge"):
       // no arm64, environment variables, layers, VPC or provisioned concurrency.
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -66,14 +69,6 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
       // short timeout bounds what a stuck invocation costs (origin-request allows up to 30 s).
       memorySize: 128,
       timeout: Duration.seconds(5),
-      bundling: {
-        // Local esbuild (a devDependency) bundles the handler and inlines routes.json; never
-        // Docker. Lambda@Edge has a 1 MB package limit for viewer triggers and 50 MB for
-        // origin ones: the bundle is a few KB.
-        forceDockerBundling: false,
-        minify: true,
-        target: 'node22',
-      },
       // A function with replicas at the edge cannot be deleted with the stack: see the class doc.
       currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
@@ -125,7 +120,7 @@ export class LambdaEdgeGeoRouter extends Construct implements GeoRouter {
  * log group name (the `logGroup` prop; edge-functions-logs.html documents it for Lambda@Edge now)
  * would not help: Lambda@Edge still writes it in every Region where the function runs.
  */
-function encryptDirectInvocationLogs(fn: lambdaNodejs.NodejsFunction): void {
+function encryptDirectInvocationLogs(fn: lambda.Function): void {
   const logGroup = fn.node.tryFindChild('LogGroup');
   if (!(logGroup instanceof logs.LogGroup)) return;
   (logGroup.node.defaultChild as logs.CfnLogGroup).kmsKeyId = logEncryptionKey(fn).keyArn;
@@ -133,7 +128,7 @@ function encryptDirectInvocationLogs(fn: lambdaNodejs.NodejsFunction): void {
   logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
 }
 
-function acknowledgeEdgeFunctionFindings(fn: lambdaNodejs.NodejsFunction): void {
+function acknowledgeEdgeFunctionFindings(fn: lambda.Function): void {
   Validations.of(cfnResourceOf(fn)).acknowledge({
     id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
     reason:

@@ -5,8 +5,8 @@ import {
   PolicyValidationPluginReportBeta1,
   Validations,
 } from 'aws-cdk-lib';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ApplicableCfnGuardRules } from './applicable-cfn-guard-rules';
 
 /**
  * Registers the policy gates that every stack of the app passes, in `cdk synth` and in the
@@ -15,7 +15,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
  *   `@aws-cdk/core:validateAgainstDefaultRules` feature flag makes its findings errors.
  * - cdk-nag AwsSolutions: best practices per resource; acknowledgements are also written to
  *   each resource's template metadata, so the audit trail ships with the template.
- * - cfn-guard with the AWS Control Tower proactive-control rules.
+ * - cfn-guard with the AWS Control Tower proactive-control rules (those that can apply to the
+ *   templates' resource types: ApplicableCfnGuardRules).
  *
  * Any unacknowledged finding makes synthesis fail with "Validation failed" and the construct
  * path of each finding. Acknowledge with `Validations.of(narrowestConstruct).acknowledge(...)`.
@@ -23,7 +24,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 export function addPolicyGates(app: App): void {
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }),
-    new FindingsAreErrors(new CfnGuardValidator()),
+    new FindingsAreErrors(new ApplicableCfnGuardRules()),
   );
 }
 

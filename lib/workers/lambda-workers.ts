@@ -2,12 +2,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { encryptedLogGroup } from '../shared/encrypted-log-group';
+import { BUNDLED_HANDLER, bundledLambdaCode } from '../shared/esbuild-bundle';
 import { grantWorkerAccess, WorkerResources } from './worker-grants';
-import { REPO_ROOT, WORKER_LAMBDA_ENTRY } from './worker-paths';
+import { WORKER_LAMBDA_ENTRY } from './worker-paths';
 
 export interface LambdaWorkersProps extends WorkerResources {
   /** The function timeout: the most one batch may take. The queue's visibility timeout must be at least six times this. */
@@ -35,7 +35,7 @@ export interface LambdaWorkersProps extends WorkerResources {
  * reports as failed (ReportBatchItemFailures), which return to the queue on their own.
  */
 export class LambdaWorkers extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: LambdaWorkersProps) {
@@ -50,10 +50,9 @@ export class LambdaWorkers extends Construct {
     });
     this.logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: WORKER_LAMBDA_ENTRY,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledLambdaCode(WORKER_LAMBDA_ENTRY),
+      handler: BUNDLED_HANDLER,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 2048,
@@ -63,13 +62,6 @@ export class LambdaWorkers extends Construct {
       environment: {
         OUTPUT_BUCKET: props.outputBucket.bucketName,
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        // Local esbuild (a devDependency): synth needs no Docker.
-        forceDockerBundling: false,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
       },
     });
     grantWorkerAccess(role, role, props);

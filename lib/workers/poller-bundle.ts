@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BundlingOutput, DockerImage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
+import { bundleNodeEntry } from '../shared/esbuild-bundle';
 import { REPO_ROOT, WORKER_DOCKERFILE, WORKER_POLLER_ENTRY } from './worker-paths';
 
 /** The bundle's file name on the instance and in the image. */
@@ -17,18 +17,7 @@ export const POLLER_BUNDLE_FILE = 'poller.js';
  * bundle stays one file; node --enable-source-maps maps stack traces.
  */
 export function bundlePoller(outfile: string): void {
-  buildSync({
-    entryPoints: [WORKER_POLLER_ENTRY],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    sourcemap: 'inline',
-    outfile,
-    logLevel: 'warning',
-  });
+  bundleNodeEntry(WORKER_POLLER_ENTRY, outfile, { sourcemap: 'inline' });
 }
 
 /**
@@ -72,6 +61,8 @@ export function pollerImageContext(): string {
     fs.copyFileSync(path.join(REPO_ROOT, WORKER_DOCKERFILE), path.join(directory, 'Dockerfile'));
     bundlePoller(path.join(directory, POLLER_BUNDLE_FILE));
     imageContext = directory;
+    // Synthesis copies the context into cdk.out; the temporary copy goes when the process ends.
+    process.once('exit', () => fs.rmSync(directory, { recursive: true, force: true }));
   }
   return imageContext;
 }

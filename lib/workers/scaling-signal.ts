@@ -4,12 +4,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { encryptedLogGroup } from '../shared/encrypted-log-group';
-import { REPO_ROOT, SCALING_SIGNAL_ENTRY, SIGNAL_METRIC_NAMESPACE, SIGNAL_METRICS } from './worker-paths';
+import { BUNDLED_HANDLER, bundledLambdaCode } from '../shared/esbuild-bundle';
+import { SCALING_SIGNAL_ENTRY, SIGNAL_METRIC_NAMESPACE, SIGNAL_METRICS } from './worker-paths';
 
 /** What the signal function needs to know about the fleet it reads and starts from zero. */
 export interface SignalledFleet {
@@ -40,7 +40,7 @@ export const SIGNAL_INTERVAL = Duration.minutes(1);
  * or not a worker runs. Each run touches the queue, which keeps its AWS/SQS metrics active.
  */
 export class ScalingSignal extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
   public readonly schedule: events.Rule;
   private readonly queueName: string;
@@ -77,10 +77,9 @@ export class ScalingSignal extends Construct {
     });
     props.fleet.grantSignalAccess(role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: SCALING_SIGNAL_ENTRY,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledLambdaCode(SCALING_SIGNAL_ENTRY),
+      handler: BUNDLED_HANDLER,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -94,7 +93,6 @@ export class ScalingSignal extends Construct {
         ACTIVATION_CAPACITY: String(props.activationCapacity ?? 1),
         ...props.fleet.signalEnvironment,
       },
-      bundling: { forceDockerBundling: false, target: 'node22', minify: true, sourceMap: true },
     });
     const acknowledge = (findingId: string, reason: string) => Validations.of(this.function).acknowledge({ id: findingId, reason });
     acknowledge(
