@@ -6,7 +6,9 @@ import { median } from './support/stats';
 
 const ROOT = path.join(__dirname, '..');
 const CDK_CLI = path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-const EMPTY_APP = 'npx ts-node --transpile-only bench/empty-app.ts';
+/** cdk.json's app command with the empty app as its entry: the same runner and flags as the real app. */
+const APP_COMMAND: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).app;
+export const EMPTY_APP = APP_COMMAND.replace('bin/app.ts', 'bench/empty-app.ts');
 
 export interface SynthBenchFigures {
   readonly runs: number;
