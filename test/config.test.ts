@@ -102,7 +102,7 @@ describe('validation errors name the key, the value and what is valid', () => {
   });
 
   test('an unknown scheduler lists the schedulers', () => {
-    expect(configError({ 'hpc.scheduler': 'slurm' }).message).toBe('Invalid config hpc.scheduler="slurm": must be one of batch, static');
+    expect(configError({ 'hpc.scheduler': 'pbs' }).message).toBe('Invalid config hpc.scheduler="pbs": must be one of batch, slurm, static');
   });
 
   test('an unknown purchase option lists the options', () => {
@@ -115,7 +115,7 @@ describe('validation errors name the key, the value and what is valid', () => {
     const error = configError({ 'hpc.nodes': '1024' });
     expect(error.key).toBe('hpc.nodes');
     expect(error.message).toBe(
-      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=static',
+      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=slurm or static',
     );
   });
 
