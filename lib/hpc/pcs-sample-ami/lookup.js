@@ -4,6 +4,7 @@
 // (aws-samples/aws-hpc-recipes, recipes/pcs/getting_started/assets/cluster.yaml, PcsAMILookupFn).
 // Shipped as the function's inline code: plain CommonJS, the AWS SDK from the Lambda runtime.
 'use strict';
+const { Buffer } = require('node:buffer');
 const https = require('node:https');
 
 /** The newest image by CreationDate, or undefined. */
