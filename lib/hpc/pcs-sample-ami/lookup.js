@@ -5,6 +5,8 @@
 // Shipped as the function's inline code: plain CommonJS, the AWS SDK from the Lambda runtime.
 'use strict';
 const { Buffer } = require('node:buffer');
+const { URL } = require('node:url');
+const http = require('node:http');
 const https = require('node:https');
 
 /** The newest image by CreationDate, or undefined. */
@@ -38,8 +40,10 @@ function respond(event, status, reason, imageId) {
     LogicalResourceId: event.LogicalResourceId,
     Data: imageId ? { ImageId: imageId } : {},
   });
+  // CloudFormation's response URL is an HTTPS presigned S3 URL; plain HTTP is for the loopback test.
+  const client = new URL(event.ResponseURL).protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
-    const request = https.request(
+    const request = client.request(
       event.ResponseURL,
       { method: 'PUT', headers: { 'content-length': Buffer.byteLength(body) } },
       (response) => {
