@@ -61,19 +61,22 @@ fail() {
     withhold-ecs-agent) report "the ECS agent stays stopped: this node never registers with AWS Batch and takes no job" ;;
     mark-unhealthy)
       local instance region
-      instance=$(imds instance-id) && region=$(imds placement/region) &&
+      if instance=$(imds instance-id) && region=$(imds placement/region) &&
         aws autoscaling set-instance-health --region "$region" --instance-id "$instance" \
-          --health-status Unhealthy --no-should-respect-grace-period &&
-        report "marked ${instance} Unhealthy: its Auto Scaling group replaces it" ||
+          --health-status Unhealthy --no-should-respect-grace-period; then
+        report "marked ${instance} Unhealthy: its Auto Scaling group replaces it"
+      else
         report "could not mark this node Unhealthy"
+      fi
       ;;
     exit) report "exiting non-zero: AWS PCS terminates a node whose lifecycle action fails, before slurmd starts" ;;
   esac
   exit 1
 }
+# shellcheck disable=SC2154 # status is assigned inside the trap
 trap 'status=$?; if [ "$status" -ne 0 ] && [ -z "$failed" ]; then fail "boot step stopped with status ${status}"; fi' EXIT
 
-[ -n "$dns_name" ] && [ -n "$mount_name" ] || fail "usage: mount-lustre.sh --dns-name <name> --mount-name <name> [--mount-point /fsx]"
+if [ -z "$dns_name" ] || [ -z "$mount_name" ]; then fail "usage: mount-lustre.sh --dns-name <name> --mount-name <name> [--mount-point /fsx]"; fi
 
 if [ "$ON_FAILURE" = withhold-ecs-agent ]; then
   install -d "$ROOT/etc/systemd/system/ecs.service.d"
