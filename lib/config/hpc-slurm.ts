@@ -30,6 +30,13 @@ export const DEFAULT_SLURM_VERSION: PcsSlurmVersion = '25.11';
  */
 export const PCS_LOGIN_NODES = 1;
 
+/**
+ * The login node's type: one small instance without EFA, of the cluster's architecture (one AMI
+ * serves both node groups). AWS's PCS recipe uses c7i/c7g; the c6 generation is offered in more
+ * Regions. `npm run preflight` checks it is offered in the cluster's AZ.
+ */
+export const LOGIN_INSTANCE_TYPES = { x86_64: 'c6i.large', arm64: 'c6g.large' } as const;
+
 /** The Slurm part of the HPC config: what the PCS cluster is built with. */
 export interface SlurmConfig {
   readonly clusterSize: PcsClusterSize;

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pcs from 'aws-cdk-lib/aws-pcs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import type { SlurmConfig } from '../config/hpc-slurm';
+import { LOGIN_INSTANCE_TYPES, type SlurmConfig } from '../config/hpc-slurm';
 import type { EfaInstanceType } from './efa-instance-types';
 import type { EfaFabric } from './efa-fabric';
 import { EfaLaunchTemplate, HPC_NODE_SCRIPTS_DIR } from './efa-launch-template';
@@ -17,12 +17,6 @@ import type { SharedLustre } from './shared-lustre';
 
 /** The Slurm partition jobs are submitted to: the PCS queue's name. */
 export const SLURM_PARTITION = 'efa';
-
-/**
- * The login node: one small instance without EFA, of the cluster's architecture (one AMI serves
- * both node groups). AWS's PCS recipe uses a c7i/c7g; the c6 generation is offered in more Regions.
- */
-export const LOGIN_INSTANCE_TYPES: Record<EfaInstanceType['architecture'], string> = { x86_64: 'c6i.large', arm64: 'c6g.large' };
 
 export interface PcsSlurmClusterProps {
   readonly fabric: EfaFabric;
