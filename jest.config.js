@@ -5,7 +5,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // Node
  * @type {import('jest').Config}
  */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment plus one CloudFormation Validate engine per worker: test/support/shared-validation-environment.js.
+  testEnvironment: '<rootDir>/test/support/shared-validation-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

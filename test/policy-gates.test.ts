@@ -1,12 +1,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, IPolicyValidationContextBeta1, PolicyValidationPluginReportBeta1, Stack, Validations } from 'aws-cdk-lib';
+import {
+  App,
+  CloudFormationValidatePlugin,
+  IPolicyValidationContextBeta1,
+  PolicyValidationPluginReportBeta1,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApplicableCfnGuardRules, inapplicableRules } from '../lib/shared/applicable-cfn-guard-rules';
 import { addPolicyGates } from '../lib/shared/policy-gates';
 import { CDK_JSON_CONTEXT } from './support/synth';
@@ -52,7 +60,11 @@ test('acknowledging one construct does not let the same finding on another const
 describe('cfn-guard runs only the Control Tower rules that can apply to the templates', () => {
   /** A template of several resource types, each breaking some Control Tower rule, synthesized without the gates. */
   function nonCompliantTemplatePaths(): { app: App; templatePaths: string[] } {
-    const app = new App({ context: CDK_JSON_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'guard-rules-')) });
+    const app = new App({
+      context: CDK_JSON_CONTEXT,
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'guard-rules-')),
+      builtinCloudFormationValidation: false,
+    });
     const stack = new Stack(app, 'GuardRules');
     new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_DAY });
     new s3.CfnBucket(stack, 'Bucket');
@@ -87,5 +99,46 @@ describe('cfn-guard runs only the Control Tower rules that can apply to the temp
     expect(skipped).toContain(ruleIdOf('ct-cloudwatch-pr-1.guard')); // names only AWS::CloudWatch::Alarm: left out
     expect(skipped).toContain(ruleIdOf('ct-dynamodb-pr-1.guard')); // no table here: left out
     expect(skipped.length).toBeGreaterThan(150);
+  });
+});
+
+describe('the three gates run in one synthesis, whatever order they are registered in', () => {
+  /** A queue with a property CloudFormation does not know: only CloudFormation Validate can see it. */
+  function appWithUnknownProperty(): App {
+    const app = new App({ context: CDK_JSON_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'gate-order-')) });
+    addPolicyGates(app);
+    const stack = new Stack(app, 'GateOrder');
+    new sqs.CfnQueue(stack, 'Queue', { sqsManagedSseEnabled: true }).addPropertyOverride('NoSuchProperty', 1);
+    return app;
+  }
+
+  test('a CloudFormation Validate finding (an unknown property) fails synthesis and names the construct', () => {
+    const message = synthError(appWithUnknownProperty());
+    expect(message).toContain('CloudFormation Validate');
+    expect(message).toContain('GateOrder/Queue');
+    expect(message).toContain('NoSuchProperty');
+  });
+
+  test('cfn-guard is started before cdk-nag and CloudFormation Validate and its findings are collected after them', () => {
+    const spies = {
+      cfnGuardStart: jest.spyOn(ApplicableCfnGuardRules.prototype, 'start'),
+      cdkNag: jest.spyOn(AwsSolutionsChecks.prototype, 'validate'),
+      cloudFormationValidate: jest.spyOn(CloudFormationValidatePlugin.prototype, 'validate'),
+      cfnGuardCollect: jest.spyOn(ApplicableCfnGuardRules.prototype, 'validate'),
+    };
+    try {
+      expect(synthError(appWithTwoNonCompliantLogGroups(false))).toContain('cloudwatch_log_group_retention_period_check');
+      const order = Object.entries(spies)
+        .map(([name, spy]) => [name, spy.mock.invocationCallOrder] as const)
+        .sort(([, left], [, right]) => left[0] - right[0]);
+      expect(order).toEqual([
+        ['cfnGuardStart', [expect.any(Number)]],
+        ['cdkNag', [expect.any(Number)]],
+        ['cloudFormationValidate', [expect.any(Number)]],
+        ['cfnGuardCollect', [expect.any(Number)]],
+      ]);
+    } finally {
+      Object.values(spies).forEach((spy) => spy.mockRestore());
+    }
   });
 });

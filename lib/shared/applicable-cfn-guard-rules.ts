@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { CfnGuardRun, startCfnGuard } from './cfn-guard-run';
 
 /** The AWS Control Tower proactive-control rules the cfn-guard plugin ships. */
 const CONTROL_TOWER_RULES_DIR = path.join(
@@ -69,75 +68,30 @@ export class ApplicableCfnGuardRules implements IPolicyValidationPluginBeta1 {
     this.ruleIds = allRules.ruleIds;
   }
 
+  /**
+   * Starts cfn-guard on the templates in the background (see CfnGuardRun) and returns at once;
+   * `validate` with the same templates then collects the result instead of starting over.
+   */
+  start(templatePaths: readonly string[]): void {
+    this.running = { templatePaths: [...templatePaths], run: startCfnGuard(templatePaths, inapplicableRules(templatePaths)) };
+  }
+
   validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
-    const disabledRules = inapplicableRules(context.templatePaths);
-    if (context.templatePaths.length < 2) return new CfnGuardValidator({ disabledRules }).validate(context);
-    const reports = validateEachTemplateAtOnce(context.templatePaths, disabledRules);
+    const started = this.running;
+    this.running = undefined;
+    const sameTemplates = started !== undefined && sameMembers(started.templatePaths, context.templatePaths);
+    const run = sameTemplates ? started.run : startCfnGuard(context.templatePaths, inapplicableRules(context.templatePaths));
+    const reports = run.waitForReports();
     return { success: reports.every((report) => report.success), violations: reports.flatMap((report) => report.violations) };
   }
+
+  /** The run `start` began, until `validate` collects it. */
+  private running?: { readonly templatePaths: readonly string[]; readonly run: CfnGuardRun };
 }
 
-/**
- * One cfn-guard process per template, all at once, each started by the plugin's own code in a
- * worker thread, with the main thread waiting for all of them. The policy-validation API is
- * synchronous, and the plugin blocks on its cfn-guard process; a thread per template lets the
- * processes share the machine's cores instead of queueing (about 1 s saved on 2 cores).
- */
-function validateEachTemplateAtOnce(templatePaths: readonly string[], disabledRules: string[]): PolicyValidationPluginReportBeta1[] {
-  const resultDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-guard-'));
-  const done = new Int32Array(new SharedArrayBuffer(4 * templatePaths.length));
-  try {
-    templatePaths.forEach((templatePath, index) => {
-      const worker = new Worker(GUARD_THREAD_SOURCE, {
-        eval: true,
-        workerData: {
-          pluginModule: require.resolve('@cdklabs/cdk-validator-cfnguard'),
-          templatePath,
-          disabledRules,
-          resultFile: path.join(resultDirectory, `${index}.json`),
-          done,
-          index,
-        },
-      });
-      worker.unref();
-    });
-    return templatePaths.map((templatePath, index) => {
-      if (Atomics.wait(done, index, 0, GUARD_TIMEOUT_MS) === 'timed-out') {
-        throw new Error(`cfn-guard did not finish checking ${templatePath} within ${GUARD_TIMEOUT_MS / 1000} s`);
-      }
-      const result = JSON.parse(fs.readFileSync(path.join(resultDirectory, `${index}.json`), 'utf8')) as
-        { report: PolicyValidationPluginReportBeta1 } | { error: string };
-      if ('error' in result) throw new Error(result.error);
-      return result.report;
-    });
-  } finally {
-    fs.rmSync(resultDirectory, { recursive: true, force: true });
-  }
+function sameMembers(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((item) => right.includes(item));
 }
-
-/** A check of several templates takes seconds; minutes means cfn-guard hangs. */
-const GUARD_TIMEOUT_MS = 10 * 60 * 1000;
-
-/**
- * The worker thread: plain CommonJS (it runs outside ts-node and jest's transform), so it only
- * requires the plugin package. It always writes a result and signals, so the main thread never
- * waits on a thread that failed.
- */
-const GUARD_THREAD_SOURCE = `
-const fs = require('node:fs');
-const { workerData } = require('node:worker_threads');
-let result;
-try {
-  const { CfnGuardValidator } = require(workerData.pluginModule);
-  const validator = new CfnGuardValidator({ disabledRules: workerData.disabledRules });
-  result = { report: validator.validate({ templatePaths: [workerData.templatePath] }) };
-} catch (error) {
-  result = { error: String(error && error.message ? error.message : error) };
-}
-fs.writeFileSync(workerData.resultFile, JSON.stringify(result));
-Atomics.store(workerData.done, workerData.index, 1);
-Atomics.notify(workerData.done, workerData.index);
-`;
 
 /** The rule names that cannot apply to the templates: every type they name is absent. */
 export function inapplicableRules(templatePaths: readonly string[]): string[] {

@@ -1,5 +1,6 @@
 import {
   App,
+  CloudFormationValidatePlugin,
   IPolicyValidationContextBeta1,
   IPolicyValidationPluginBeta1,
   PolicyValidationPluginReportBeta1,
@@ -7,6 +8,12 @@ import {
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApplicableCfnGuardRules } from './applicable-cfn-guard-rules';
+
+/**
+ * CloudFormation Validate, one instance per process, as aws-cdk-lib's own default is: its rule
+ * engine takes seconds to start and is kept for later syntheses in the same process (tests).
+ */
+const cloudFormationValidate = new CloudFormationValidatePlugin();
 
 /**
  * Registers the policy gates that every stack of the app passes, in `cdk synth` and in the
@@ -20,12 +27,38 @@ import { ApplicableCfnGuardRules } from './applicable-cfn-guard-rules';
  *
  * Any unacknowledged finding makes synthesis fail with "Validation failed" and the construct
  * path of each finding. Acknowledge with `Validations.of(narrowestConstruct).acknowledge(...)`.
+ *
+ * The order is for speed, not meaning: aws-cdk-lib runs the plugins one after another, in the
+ * order registered, with its default CloudFormation Validate last unless the app registers it.
+ * cfn-guard is started first, in the background, so that its processes run on the other core
+ * while cdk-nag and CloudFormation Validate keep the main thread busy; its findings are
+ * collected last.
  */
 export function addPolicyGates(app: App): void {
+  const cfnGuard = new ApplicableCfnGuardRules();
   Validations.of(app).addPlugins(
+    new StartInBackground(cfnGuard),
     new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }),
-    new FindingsAreErrors(new ApplicableCfnGuardRules()),
+    cloudFormationValidate,
+    new FindingsAreErrors(cfnGuard),
   );
+}
+
+/**
+ * Starts cfn-guard and reports nothing: its findings come from the ApplicableCfnGuardRules
+ * plugin registered after it. Named after cfn-guard so that the validation report reads right.
+ */
+class StartInBackground implements IPolicyValidationPluginBeta1 {
+  public readonly name: string;
+
+  constructor(private readonly cfnGuard: ApplicableCfnGuardRules) {
+    this.name = `${cfnGuard.name} (started in the background)`;
+  }
+
+  validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
+    this.cfnGuard.start(context.templatePaths);
+    return { success: true, violations: [] };
+  }
 }
 
 /**

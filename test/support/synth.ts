@@ -1,12 +1,25 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, IPolicyValidationContextBeta1, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addHpcClusterStack, buildApp, DistributedComputeStacks } from '../../lib/app';
 import { AppConfig, loadConfig } from '../../lib/config';
 import { addPolicyGates } from '../../lib/shared/policy-gates';
+
+/**
+ * Every CloudFormation Validate plugin of this test file (aws-cdk-lib's default and the one the
+ * policy gates register) validates through the engine the jest environment keeps for the whole
+ * worker process (test/support/shared-validation-environment.js says why). Outside that
+ * environment nothing changes.
+ */
+const sharedCloudFormationValidate = (globalThis as { __sharedCloudFormationValidate?: CloudFormationValidatePlugin })
+  .__sharedCloudFormationValidate;
+if (sharedCloudFormationValidate) {
+  CloudFormationValidatePlugin.prototype.validate = (context: IPolicyValidationContextBeta1) =>
+    sharedCloudFormationValidate.validate(context as never);
+}
 
 /** cdk.json's context: the tests run with the same feature flags as `cdk synth`. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -51,17 +64,8 @@ export function synthesize(context: Record<string, unknown> = {}): SynthesizedAp
  * Only the HPC stack, through the same config, gates and stack builder as the app: for tests
  * that vary an HPC setting and need no other stack (a third of the time of a whole app).
  */
-export function synthesizeHpcStack(context: Record<string, unknown> = {}): { template: Template; unacknowledgedFindings: string[] } {
-  if (process.env.SYNTH_COUNT_FILE) fs.appendFileSync(process.env.SYNTH_COUNT_FILE, `${JSON.stringify({ only: 'hpc', ...context })}\n`);
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
-  addPolicyGates(app);
-  const stack = addHpcClusterStack(app, loadConfig(app.node.getAllContext()));
-  const assembly = app.synth();
-  return {
-    template: Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template),
-    unacknowledgedFindings: readUnacknowledgedFindings(assembly.directory),
-  };
+export function synthesizeHpcStack(context: Record<string, unknown> = {}): SynthesizedStack<Stack> {
+  return synthesizeStack(addHpcClusterStack, context);
 }
 
 /** One stack of the app, synthesized alone (see synthesizeStack). */
@@ -88,8 +92,10 @@ export function synthesizeStack<S extends Stack>(
   if (process.env.SYNTH_COUNT_FILE)
     fs.appendFileSync(process.env.SYNTH_COUNT_FILE, `${JSON.stringify({ only: addStack.name, ...context })}\n`);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
   const policyGates = options.policyGates ?? true;
+  // Without the gates, CloudFormation Validate (aws-cdk-lib's built-in gate) is off too: its
+  // engine takes seconds to start in each test file.
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context }, builtinCloudFormationValidation: policyGates });
   if (policyGates) addPolicyGates(app);
   const stack = addStack(app, loadConfig(app.node.getAllContext()));
   const assembly = app.synth();

@@ -1,6 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError } from '../../lib/config';
-import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { addWorkerFleetStack } from '../../lib/app';
+import { onlyResource, resourcesOfType, synthesizeStack, SynthesizedStack } from '../support/synth';
+import type { WorkerFleetStack } from '../../lib/workers/worker-fleet-stack';
 import { describeSharedPipeline } from './support/pipeline-assertions';
 
 /**
@@ -8,10 +10,10 @@ import { describeSharedPipeline } from './support/pipeline-assertions';
  * per worker; 3 receives before the dead-letter queue; no Fargate Spot at all. Values come as
  * strings, exactly as `cdk synth -c key=value` passes them.
  */
-let app: SynthesizedApp;
+let app: SynthesizedStack<WorkerFleetStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize({
+  app = synthesizeStack(addWorkerFleetStack, {
     'workers.compute': 'fargate',
     'workers.maxLatencySeconds': '600',
     'workers.avgProcessingSeconds': '4',
@@ -19,7 +21,7 @@ beforeAll(() => {
     'workers.fargateSpotPercent': '0',
     'workers.jobTimeoutSeconds': '300',
   });
-  template = app.template(app.stacks.workers);
+  template = app.template;
 });
 
 describeSharedPipeline('maxLatencySeconds=600, maxReceiveCount=3', () => ({ app, template }), {
@@ -47,7 +49,8 @@ test('jobTimeoutSeconds=300: poller visibility timeout 330 s; the Fargate stop t
 });
 
 test('ec2 instance types of two architectures: one ConfigError that names the key and both groups', () => {
-  const attempt = () => synthesize({ 'workers.compute': 'ec2', 'workers.ec2InstanceTypes': 'm7g.large,m7i.large,c7g.large' });
+  const attempt = () =>
+    synthesizeStack(addWorkerFleetStack, { 'workers.compute': 'ec2', 'workers.ec2InstanceTypes': 'm7g.large,m7i.large,c7g.large' });
   expect(attempt).toThrow(ConfigError);
   expect(attempt).toThrow(/workers\.ec2InstanceTypes.*arm64: m7g\.large, c7g\.large; x86_64: m7i\.large/);
 });

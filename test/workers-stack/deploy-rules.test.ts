@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { resourcesOfType, synthesize } from '../support/synth';
+import { addWorkerFleetStack } from '../../lib/app';
+import { resourcesOfType, synthesizeStack } from '../support/synth';
 import { bundleEntry } from '../worker/support/worker-process';
 import { logicalIdOf } from './support/pipeline-assertions';
 
@@ -18,9 +19,12 @@ const findings = {} as Record<Backend, string[]>;
 beforeAll(() => {
   for (const compute of BACKENDS) {
     // EC2 with an On-Demand base, to see the key reach the template.
-    const app = synthesize({ 'workers.compute': compute, ...(compute === 'ec2' ? { 'workers.ec2OnDemandBase': '2' } : {}) });
-    templates[compute] = app.template(app.stacks.workers);
-    findings[compute] = app.unacknowledgedFindings;
+    const synthesized = synthesizeStack(addWorkerFleetStack, {
+      'workers.compute': compute,
+      ...(compute === 'ec2' ? { 'workers.ec2OnDemandBase': '2' } : {}),
+    });
+    templates[compute] = synthesized.template;
+    findings[compute] = synthesized.unacknowledgedFindings;
   }
 }, 240_000);
 

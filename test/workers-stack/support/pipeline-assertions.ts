@@ -19,7 +19,7 @@ export interface PipelineExpectations {
  */
 export function describeSharedPipeline(
   name: string,
-  get: () => { app: SynthesizedApp; template: Template },
+  get: () => { app: Pick<SynthesizedApp, 'unacknowledgedFindings'>; template: Template },
   expected: PipelineExpectations,
 ): void {
   describe(`${name}: the pipeline every backend shares`, () => {
