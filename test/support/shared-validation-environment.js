@@ -6,7 +6,7 @@
  * engine that takes about 5 s of CPU, once per process. Jest gives each test file a fresh module
  * registry, so each file that synthesizes would start its own engine. This environment module is
  * loaded once per worker process (outside the per-file registries): the engine it holds outlives
- * the test files, and test/support/synth.ts routes the validations of each file to it. Same
+ * the test files, and test/support/share-validation-engine.ts routes each file's validations to it. Same
  * plugin class, same rules, same aws-cdk-lib; only the start-up is shared.
  */
 const { TestEnvironment } = require('jest-environment-node');

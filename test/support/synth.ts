@@ -1,25 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CloudFormationValidatePlugin, IPolicyValidationContextBeta1, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addHpcClusterStack, buildApp, DistributedComputeStacks } from '../../lib/app';
 import { AppConfig, loadConfig } from '../../lib/config';
 import { addPolicyGates } from '../../lib/shared/policy-gates';
-
-/**
- * Every CloudFormation Validate plugin of this test file (aws-cdk-lib's default and the one the
- * policy gates register) validates through the engine the jest environment keeps for the whole
- * worker process (test/support/shared-validation-environment.js says why). Outside that
- * environment nothing changes.
- */
-const sharedCloudFormationValidate = (globalThis as { __sharedCloudFormationValidate?: CloudFormationValidatePlugin })
-  .__sharedCloudFormationValidate;
-if (sharedCloudFormationValidate) {
-  CloudFormationValidatePlugin.prototype.validate = (context: IPolicyValidationContextBeta1) =>
-    sharedCloudFormationValidate.validate(context as never);
-}
 
 /** cdk.json's context: the tests run with the same feature flags as `cdk synth`. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
