@@ -11,7 +11,6 @@ module.exports = {
   transform: {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   // CDK synthesis is CPU-bound and these machines have 2 cores.
   maxWorkers: 2,
   testTimeout: 60_000,
