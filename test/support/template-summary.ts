@@ -226,7 +226,7 @@ function digestIfLong(value: string, refs: Set<string>): string {
           .map((ref) => `<${ref}>`)
           .join(' ')}`
       : '';
-  return `[text of ${size}, sha256 ${hash}${referenced}]`;
+  return `(text: ${size}, sha256 ${hash}${referenced})`;
 }
 
 interface PolicyDocument {
@@ -272,7 +272,7 @@ function principal(value: unknown): string {
 function emit(lines: string[], indent: number, key: string, value: Simple): void {
   const pad = ' '.repeat(indent);
   const oneLine = `${pad}${key}: ${inline(value)}`;
-  if (!isNested(value) || oneLine.length <= WIDTH) {
+  if (!isNested(value) || (oneLine.length <= WIDTH && inlineable(value))) {
     lines.push(oneLine);
     return;
   }
@@ -283,7 +283,7 @@ function emit(lines: string[], indent: number, key: string, value: Simple): void
 function emitItem(lines: string[], indent: number, item: Simple, marker: string): void {
   const pad = ' '.repeat(indent);
   const oneLine = `${pad}${marker} ${inline(item)}`;
-  if (!isNested(item) || oneLine.length <= WIDTH) {
+  if (!isNested(item) || (oneLine.length <= WIDTH && inlineable(item))) {
     lines.push(oneLine);
     return;
   }
@@ -304,7 +304,7 @@ function emitChildren(lines: string[], indent: number, value: Simple[] | { [key:
   };
   for (const [key, child] of Object.entries(value)) {
     const piece = `${key}: ${inline(child)}`;
-    if (isNested(child) && pad.length + piece.length > WIDTH) {
+    if (isNested(child) && (pad.length + piece.length > WIDTH || !inlineable(child))) {
       flush();
       emit(lines, indent, key, child);
     } else if (packed !== '' && pad.length + packed.length + 2 + piece.length > WIDTH) {
@@ -315,6 +315,17 @@ function emitChildren(lines: string[], indent: number, value: Simple[] | { [key:
     }
   }
   flush();
+}
+
+/**
+ * Whether a value reads well on one line: not when it holds several sentences (policy statements),
+ * which a comma between them would run together.
+ */
+function inlineable(value: Simple): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  const children = Object.values(value);
+  if (Array.isArray(value) && value.length > 1 && value.some((item) => typeof item === 'string' && /\s/.test(item))) return false;
+  return children.every(inlineable);
 }
 
 function isNested(value: Simple): value is Simple[] | { [key: string]: Simple } {
