@@ -31,7 +31,6 @@ module.exports = {
       // Node's environment plus one CloudFormation Validate engine per worker: test/support/shared-validation-environment.js.
       testEnvironment: '<rootDir>/test/support/shared-validation-environment.js',
       setupFiles: ['<rootDir>/test/support/share-validation-engine.ts'],
-      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
     },
     {
       ...common,

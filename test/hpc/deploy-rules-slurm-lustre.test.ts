@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError, loadConfig } from '../../lib/config';
-import { resourcesOfType, synthesizeHpcStack } from '../support/synth';
+import { expectEveryAcknowledgementToGiveAReason, resourcesOfType, synthesizeHpcStack } from '../support/synth';
+import { summarizeTemplate } from '../support/template-summary';
 
 const REPO = path.join(__dirname, '..', '..');
 const CONFIGURATIONS = {
@@ -52,6 +53,10 @@ const clusterSubnet = { Ref: expect.stringMatching(/privateSubnet1Subnet/) };
 
 test.each(Object.keys(CONFIGURATIONS) as Name[])('policy gates: zero unacknowledged findings (%s)', (name) => {
   expect(synthesized.get(name)!.unacknowledgedFindings).toEqual([]);
+});
+
+test.each(Object.keys(CONFIGURATIONS) as Name[])('every acknowledgement written to the template carries a reason (%s)', (name) => {
+  expectEveryAcknowledgementToGiveAReason(templateOf(name));
 });
 
 describe('AWS PCS', () => {
@@ -393,12 +398,6 @@ describe('what PCS and FSx would refuse is refused at synth, one line each', () 
   });
 });
 
-test('snapshot: the PCS and FSx resources of the Slurm default', () => {
-  const template = templateOf('slurm').toJSON();
-  const kept = Object.fromEntries(
-    Object.entries(template.Resources as Record<string, { Type: string; Properties: unknown }>)
-      .filter(([, resource]) => /^AWS::(PCS|FSx)::/.test(resource.Type))
-      .map(([id, resource]) => [id, { Type: resource.Type, Properties: resource.Properties }]),
-  );
-  expect(kept).toMatchSnapshot();
+test('snapshot: the summary of the Slurm default template (test/support/template-summary.ts)', () => {
+  expect(summarizeTemplate(templateOf('slurm'))).toMatchSnapshot();
 });

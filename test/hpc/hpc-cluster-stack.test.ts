@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { expectEveryAcknowledgementToGiveAReason, onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { summarizeTemplate } from '../support/template-summary';
 
 /** The default configuration: sandbox profile (2 x c5n.18xlarge) on AWS Batch multi-node parallel. */
 let app: SynthesizedApp;
@@ -184,6 +185,6 @@ describe('AWS Batch multi-node parallel', () => {
   });
 });
 
-test('snapshot', () => {
-  expect(template.toJSON()).toMatchSnapshot();
+test('snapshot: the summary of the template, the default configuration (test/support/template-summary.ts)', () => {
+  expect(summarizeTemplate(template)).toMatchSnapshot();
 });

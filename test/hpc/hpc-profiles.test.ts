@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { onlyResource, synthesize, SynthesizedApp } from '../support/synth';
+import { expectEveryAcknowledgementToGiveAReason, onlyResource, synthesize, SynthesizedApp } from '../support/synth';
+import { summarizeTemplate } from '../support/template-summary';
 
 /** Every profile synthesizes through the gates and has a snapshot; the default one is in hpc-cluster-stack.test.ts. */
 describe.each([
@@ -15,6 +16,10 @@ describe.each([
 
   test('policy gates: no unacknowledged finding', () => {
     expect(app.unacknowledgedFindings).toEqual([]);
+  });
+
+  test('every acknowledgement written to the template carries a reason', () => {
+    expectEveryAcknowledgementToGiveAReason(template);
   });
 
   test(`${efaInterfaces} EFA interfaces per node, one per network card, all in one subnet and group`, () => {
@@ -42,7 +47,7 @@ describe.each([
     });
   });
 
-  test('snapshot', () => {
-    expect(template.toJSON()).toMatchSnapshot();
+  test('snapshot: the summary of the template (test/support/template-summary.ts)', () => {
+    expect(summarizeTemplate(template)).toMatchSnapshot();
   });
 });

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { expectEveryAcknowledgementToGiveAReason, onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { summarizeTemplate } from '../support/template-summary';
 
 /** hpc.scheduler=static: a fixed Auto Scaling group instead of AWS Batch. */
 let app: SynthesizedApp;
@@ -11,6 +12,10 @@ beforeAll(() => {
 
 test('policy gates: no unacknowledged finding', () => {
   expect(app.unacknowledgedFindings).toEqual([]);
+});
+
+test('every acknowledgement written to the template carries a reason', () => {
+  expectEveryAcknowledgementToGiveAReason(template);
 });
 
 test('no AWS Batch resources', () => {
@@ -83,6 +88,6 @@ test('outputs a command that lists the nodes', () => {
   expect(JSON.stringify(template.findOutputs('ListNodesCommand'))).toContain('aws ec2 describe-instances');
 });
 
-test('snapshot', () => {
-  expect(template.toJSON()).toMatchSnapshot();
+test('snapshot: the summary of the template, hpc.scheduler=static (test/support/template-summary.ts)', () => {
+  expect(summarizeTemplate(template)).toMatchSnapshot();
 });

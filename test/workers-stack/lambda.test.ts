@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { summarizeTemplate } from '../support/template-summary';
 import { describeSharedPipeline, logicalIdOf } from './support/pipeline-assertions';
 
 /** The default configuration: workers.compute=lambda. */
@@ -76,6 +77,6 @@ describe('the function', () => {
   });
 });
 
-test('snapshot', () => {
-  expect(template.toJSON()).toMatchSnapshot();
+test('snapshot: the summary of the template, workers.compute=lambda (test/support/template-summary.ts)', () => {
+  expect(summarizeTemplate(template)).toMatchSnapshot();
 });
