@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    // Node scripts in CommonJS (jest config, test serializers).
+    // Node scripts in CommonJS (jest config, the test environment).
     files: ['**/*.js', '**/*.cjs'],
     ignores: ['lambda-edge/cf-function/**'],
     languageOptions: {

@@ -1,13 +1,20 @@
+import type { HpcClusterStack } from '../../lib/hpc/hpc-cluster-stack';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { expectEveryAcknowledgementToGiveAReason, onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import {
+  expectEveryAcknowledgementToGiveAReason,
+  onlyResource,
+  resourcesOfType,
+  synthesizeHpcStack,
+  SynthesizedStack,
+} from '../support/synth';
 import { summarizeTemplate } from '../support/template-summary';
 
 /** The default configuration: sandbox profile (2 x c5n.18xlarge) on AWS Batch multi-node parallel. */
-let app: SynthesizedApp;
+let app: SynthesizedStack<HpcClusterStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize();
-  template = app.template(app.stacks.hpc);
+  app = synthesizeHpcStack();
+  template = app.template;
 });
 
 test('policy gates: no unacknowledged finding', () => {

@@ -1,5 +1,6 @@
+import type { HpcClusterStack } from '../../lib/hpc/hpc-cluster-stack';
 import { Template } from 'aws-cdk-lib/assertions';
-import { expectEveryAcknowledgementToGiveAReason, onlyResource, synthesize, SynthesizedApp } from '../support/synth';
+import { expectEveryAcknowledgementToGiveAReason, onlyResource, synthesizeHpcStack, SynthesizedStack } from '../support/synth';
 import { summarizeTemplate } from '../support/template-summary';
 
 /** Every profile synthesizes through the gates and has a snapshot; the default one is in hpc-cluster-stack.test.ts. */
@@ -7,11 +8,11 @@ describe.each([
   { profile: 'ml', instanceType: 'p5.48xlarge', nodes: 2, efaInterfaces: 32, vcpus: 192, imageType: 'ECS_AL2023_NVIDIA' },
   { profile: 'cfd', instanceType: 'hpc7a.96xlarge', nodes: 16, efaInterfaces: 2, vcpus: 192, imageType: 'ECS_AL2023' },
 ])('profile $profile', ({ profile, instanceType, nodes, efaInterfaces, vcpus, imageType }) => {
-  let app: SynthesizedApp;
+  let app: SynthesizedStack<HpcClusterStack>;
   let template: Template;
   beforeAll(() => {
-    app = synthesize({ 'hpc.profile': profile });
-    template = app.template(app.stacks.hpc);
+    app = synthesizeHpcStack({ 'hpc.profile': profile });
+    template = app.template;
   });
 
   test('policy gates: no unacknowledged finding', () => {

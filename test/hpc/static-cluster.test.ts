@@ -1,13 +1,20 @@
+import type { HpcClusterStack } from '../../lib/hpc/hpc-cluster-stack';
 import { Template } from 'aws-cdk-lib/assertions';
-import { expectEveryAcknowledgementToGiveAReason, onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import {
+  expectEveryAcknowledgementToGiveAReason,
+  onlyResource,
+  resourcesOfType,
+  synthesizeHpcStack,
+  SynthesizedStack,
+} from '../support/synth';
 import { summarizeTemplate } from '../support/template-summary';
 
 /** hpc.scheduler=static: a fixed Auto Scaling group instead of AWS Batch. */
-let app: SynthesizedApp;
+let app: SynthesizedStack<HpcClusterStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize({ 'hpc.scheduler': 'static' });
-  template = app.template(app.stacks.hpc);
+  app = synthesizeHpcStack({ 'hpc.scheduler': 'static' });
+  template = app.template;
 });
 
 test('policy gates: no unacknowledged finding', () => {

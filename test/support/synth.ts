@@ -5,6 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addHpcClusterStack, buildApp, DistributedComputeStacks } from '../../lib/app';
+import type { HpcClusterStack } from '../../lib/hpc/hpc-cluster-stack';
 import { AppConfig, loadConfig } from '../../lib/config';
 import { addPolicyGates } from '../../lib/shared/policy-gates';
 
@@ -51,7 +52,7 @@ export function synthesize(context: Record<string, unknown> = {}): SynthesizedAp
  * Only the HPC stack, through the same config, gates and stack builder as the app: for tests
  * that vary an HPC setting and need no other stack (a third of the time of a whole app).
  */
-export function synthesizeHpcStack(context: Record<string, unknown> = {}): SynthesizedStack<Stack> {
+export function synthesizeHpcStack(context: Record<string, unknown> = {}): SynthesizedStack<HpcClusterStack> {
   return synthesizeStack(addHpcClusterStack, context);
 }
 

@@ -1,13 +1,15 @@
+import { addWorkerFleetStack } from '../../lib/app';
+import type { WorkerFleetStack } from '../../lib/workers/worker-fleet-stack';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { onlyResource, resourcesOfType, synthesizeStack, SynthesizedStack } from '../support/synth';
 import { summarizeTemplate } from '../support/template-summary';
 import { describeSharedPipeline, logicalIdOf } from './support/pipeline-assertions';
 
-let app: SynthesizedApp;
+let app: SynthesizedStack<WorkerFleetStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize({ 'workers.compute': 'ec2' });
-  template = app.template(app.stacks.workers);
+  app = synthesizeStack(addWorkerFleetStack, { 'workers.compute': 'ec2' });
+  template = app.template;
 });
 
 describeSharedPipeline('ec2', () => ({ app, template }), { maxReceiveCount: 5, maxLatencySeconds: 300 });

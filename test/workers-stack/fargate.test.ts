@@ -1,15 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { addWorkerFleetStack } from '../../lib/app';
+import type { WorkerFleetStack } from '../../lib/workers/worker-fleet-stack';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { onlyResource, resourcesOfType, synthesizeStack, SynthesizedStack } from '../support/synth';
 import { summarizeTemplate } from '../support/template-summary';
 import { describeSharedPipeline, logicalIdOf } from './support/pipeline-assertions';
 
-let app: SynthesizedApp;
+let app: SynthesizedStack<WorkerFleetStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize({ 'workers.compute': 'fargate' });
-  template = app.template(app.stacks.workers);
+  app = synthesizeStack(addWorkerFleetStack, { 'workers.compute': 'fargate' });
+  template = app.template;
 });
 
 describeSharedPipeline('fargate', () => ({ app, template }), { maxReceiveCount: 5, maxLatencySeconds: 300 });
@@ -68,11 +70,11 @@ describe('cluster and service', () => {
   });
 
   test('the image is built for linux/arm64 from a context of exactly two files: worker/Dockerfile and the poller bundle', () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(app.assembly.directory, `${app.stacks.workers.artifactId}.assets.json`), 'utf8'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(app.assemblyDirectory, `${app.stack.artifactId}.assets.json`), 'utf8'));
     const images = Object.values(manifest.dockerImages) as { source: { directory: string; dockerFile?: string; platform: string } }[];
     expect(images).toHaveLength(1);
     expect(images[0].source).toMatchObject({ platform: 'linux/arm64' });
-    const contextDirectory = path.join(app.assembly.directory, images[0].source.directory);
+    const contextDirectory = path.join(app.assemblyDirectory, images[0].source.directory);
     expect(fs.readdirSync(contextDirectory).sort()).toEqual(['Dockerfile', 'poller.js']);
     expect(fs.readFileSync(path.join(contextDirectory, 'Dockerfile'), 'utf8')).toBe(
       fs.readFileSync(path.join(__dirname, '../../worker/Dockerfile'), 'utf8'),

@@ -1,14 +1,16 @@
+import { addWorkerFleetStack } from '../../lib/app';
+import type { WorkerFleetStack } from '../../lib/workers/worker-fleet-stack';
 import { Template } from 'aws-cdk-lib/assertions';
-import { onlyResource, resourcesOfType, synthesize, SynthesizedApp } from '../support/synth';
+import { onlyResource, resourcesOfType, synthesizeStack, SynthesizedStack } from '../support/synth';
 import { summarizeTemplate } from '../support/template-summary';
 import { describeSharedPipeline, logicalIdOf } from './support/pipeline-assertions';
 
 /** The default configuration: workers.compute=lambda. */
-let app: SynthesizedApp;
+let app: SynthesizedStack<WorkerFleetStack>;
 let template: Template;
 beforeAll(() => {
-  app = synthesize({ 'workers.compute': 'lambda' });
-  template = app.template(app.stacks.workers);
+  app = synthesizeStack(addWorkerFleetStack, { 'workers.compute': 'lambda' });
+  template = app.template;
 });
 
 describeSharedPipeline('lambda', () => ({ app, template }), { maxReceiveCount: 5, maxLatencySeconds: 300 });
