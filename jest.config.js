@@ -8,7 +8,6 @@ const common = {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   roots: ['<rootDir>/test'],
-  testTimeout: 60_000,
 };
 
 /**
@@ -22,6 +21,8 @@ const common = {
 module.exports = {
   // CDK synthesis is CPU-bound and these machines have 2 cores.
   maxWorkers: 2,
+  // A global option (projects cannot set it): far above any test's need, so only a hang trips it.
+  testTimeout: 60_000,
   projects: [
     {
       ...common,
