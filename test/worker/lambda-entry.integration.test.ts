@@ -39,8 +39,10 @@ async function receivedBatch(bodies: string[]): Promise<{ records: SQSRecord[]; 
     const { Messages = [] } = await aws.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
+        // Exactly the messages still missing: local-aws-sqs answers a long poll as soon as it has
+        // that many, and otherwise only when the wait runs out (support/local-aws.ts, peekAll).
+        MaxNumberOfMessages: Math.min(10, bodies.length - records.length),
+        WaitTimeSeconds: 5,
         VisibilityTimeout: 60,
         MessageSystemAttributeNames: ['All'],
       }),
@@ -95,7 +97,8 @@ describe('createSqsLambdaHandler', () => {
     const thumbnail = await getObjectBytes(aws.s3, OUTPUT, 'thumbnails/good.png.png');
     expect(await decodeImage(thumbnail!)).toEqual({ width: 256, height: 171, mime: 'image/png' });
     const { Messages = [] } = await aws.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+      // The two expected: answered as soon as both are there (see receivedBatch).
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 2, WaitTimeSeconds: 5, MessageAttributeNames: ['All'] }),
     );
     const byBody = new Map(Messages.map((message) => [message.Body, message.MessageAttributes]));
     expect([...byBody.keys()].sort()).toEqual([malformed.body, missing.body].sort());

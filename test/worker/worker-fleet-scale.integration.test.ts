@@ -70,7 +70,7 @@ it(`${MESSAGES} messages for ${DISTINCT_IMAGES} images among poison, workers kil
       QUEUE_URL: queueUrl,
       OUTPUT_BUCKET: OUTPUT,
       CONCURRENCY: '10',
-      WAIT_TIME_SECONDS: '0',
+      WAIT_TIME_SECONDS: '1',
       // A killed worker's messages come back after this; the job timeout stays below it.
       VISIBILITY_TIMEOUT_SECONDS: '10',
       JOB_TIMEOUT_SECONDS: '8',

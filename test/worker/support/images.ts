@@ -1,31 +1,30 @@
-/** Small generated images, so the tests need no binary fixtures. */
-import { Jimp } from 'jimp';
+/**
+ * Small generated images, so the tests need no binary fixtures. Made and read by jimp in a worker
+ * thread, outside jest's sandbox (support/image-thread.ts says why).
+ */
+import { inImageThread } from './image-thread';
 
 /** A PNG whose pixels depend on `seed`, so different seeds give different files. */
 export async function generatedPng(width: number, height: number, seed = 0): Promise<Buffer> {
-  return (await gradient(width, height, seed)).getBuffer('image/png');
+  return generated('image/png', width, height, seed);
 }
 
 /** A JPEG photo stand-in. */
 export async function generatedJpeg(width: number, height: number, seed = 0): Promise<Buffer> {
-  return (await gradient(width, height, seed)).getBuffer('image/jpeg');
+  return generated('image/jpeg', width, height, seed);
 }
 
 /** Decodes image bytes with jimp (throws when they are not an image). */
 export async function decodeImage(bytes: Uint8Array): Promise<{ width: number; height: number; mime: string | undefined }> {
-  const image = await Jimp.read(Buffer.from(bytes));
-  return { width: image.width, height: image.height, mime: image.mime };
+  const response = await inImageThread({ op: 'decode', bytes });
+  if (!('image' in response)) throw new Error('the image thread answered a decode without an image');
+  return response.image;
 }
 
-async function gradient(width: number, height: number, seed: number): Promise<InstanceType<typeof Jimp>> {
-  const image = new Jimp({ width, height, color: 0x000000ff });
-  image.scan(0, 0, width, height, (x, y, index) => {
-    image.bitmap.data[index] = (x * 255) / width;
-    image.bitmap.data[index + 1] = (y * 255) / height;
-    image.bitmap.data[index + 2] = (seed * 37) % 256;
-    image.bitmap.data[index + 3] = 255;
-  });
-  return image;
+async function generated(mime: 'image/png' | 'image/jpeg', width: number, height: number, seed: number): Promise<Buffer> {
+  const response = await inImageThread({ op: 'generate', mime, width, height, seed });
+  if (!('bytes' in response)) throw new Error('the image thread answered a generate without bytes');
+  return Buffer.from(response.bytes);
 }
 
 /** The first 24 bytes of a PNG: signature, then the IHDR chunk's length, type, width and height. */
