@@ -38,6 +38,7 @@ export class HpcClusterStack extends Stack {
     this.fabric = new EfaFabric(this, 'Fabric', { vpc: network.vpc });
     this.sshKey = new ClusterSshKey(this, 'MpiSshKey');
     const machineImage = hpc.amiId ? preinstalledEfaImage(hpc.amiId) : undefined;
+    this.outputClusterShape(hpc);
 
     if (hpc.scheduler === 'batch') {
       new JobContainerNetwork(this, 'JobContainerNetwork', { vpc: network.vpc });
@@ -69,6 +70,19 @@ export class HpcClusterStack extends Stack {
       });
       this.outputStaticCommands(this.staticCluster);
     }
+  }
+
+  /**
+   * What the cluster is, for `npm run smoke`: the scheduler selects its check, the instance type
+   * the published figures its fabric check is held to, the node count how many nodes must answer.
+   */
+  private outputClusterShape(hpc: HpcConfig): void {
+    new CfnOutput(this, 'Scheduler', { description: 'hpc.scheduler: who runs the jobs', value: hpc.scheduler });
+    new CfnOutput(this, 'InstanceType', { value: hpc.instanceType });
+    new CfnOutput(this, 'NodeCount', {
+      description: 'hpc.nodes: the nodes of one job (batch) or of the group (static)',
+      value: String(hpc.nodes),
+    });
   }
 
   private outputBatchCommands(cluster: BatchMultiNodeCluster): void {

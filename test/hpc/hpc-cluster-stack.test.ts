@@ -184,6 +184,12 @@ describe('AWS Batch multi-node parallel', () => {
   });
 });
 
+test('outputs the cluster shape npm run smoke reads: scheduler, instance type, node count', () => {
+  template.hasOutput('Scheduler', { Value: 'batch' });
+  template.hasOutput('InstanceType', { Value: 'c5n.18xlarge' });
+  template.hasOutput('NodeCount', { Value: '2' });
+});
+
 test('snapshot', () => {
   expect(template.toJSON()).toMatchSnapshot();
 });
