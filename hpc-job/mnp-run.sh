@@ -13,7 +13,10 @@
 #   AWS_BATCH_JOB_NUM_NODES         how many nodes the job has
 #   AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS  the main node's address (child nodes only)
 # The job definition sets HPC_SSH_KEY_PARAMETER and HPC_REGION (where the cluster SSH key is),
-# HPC_RANKS_PER_NODE (physical cores) and EFA_INTERFACES_PER_NODE.
+# HPC_RANKS_PER_NODE (physical cores) and EFA_INTERFACES_PER_NODE; with shared storage, also
+# HPC_SHARED_STORAGE (/fsx: the host's FSx for Lustre mount, handed in as a volume). Every node
+# then leaves a mark there, and the main node runs the program only once it sees every node's
+# mark: all nodes share one file system, or the job fails saying which node does not.
 #
 # Every node checks its fabric with fi_info, reads the cluster SSH key, starts sshd on its VPC
 # address and registers with the main node. The main node waits for every node, writes the
@@ -122,6 +125,27 @@ CONFIG
   /usr/sbin/sshd -f "$STATE/sshd_config" -e || die "sshd did not start on ${address}:${SSH_PORT}"
 }
 
+# The job's folder on the shared file system, one per job (AWS_BATCH_JOB_ID is <job id>#<node>).
+shared_job_dir() { echo "${HPC_SHARED_STORAGE}/.hpc-job/${AWS_BATCH_JOB_ID%%#*}"; }
+
+mark_shared_storage() {
+  [ -n "${HPC_SHARED_STORAGE:-}" ] || return 0
+  local dir
+  dir=$(shared_job_dir)
+  { mkdir -p "$dir" && echo "$1" >"$dir/node-${INDEX}"; } 2>/dev/null ||
+    die "cannot write to the shared file system at ${HPC_SHARED_STORAGE}: is it mounted on this node's host?"
+  log "shared storage: ${HPC_SHARED_STORAGE} writable"
+}
+
+check_shared_storage() {
+  [ -n "${HPC_SHARED_STORAGE:-}" ] || return 0
+  local dir k missing=''
+  dir=$(shared_job_dir)
+  for ((k = 0; k < NODES; k++)); do [ -f "$dir/node-${k}" ] || missing+="${k} "; done
+  [ -z "$missing" ] || die "node(s) ${missing% } do not see this node's ${HPC_SHARED_STORAGE}: the nodes do not share one file system"
+  log "shared storage: all ${NODES} nodes see the same ${HPC_SHARED_STORAGE}"
+}
+
 registered_indices() { cut -d ' ' -f 1 "$STATE/registrations" | sort -nu; }
 
 run_main_node() {
@@ -141,6 +165,7 @@ run_main_node() {
   # One line per node in index order, as many slots as ranks per node (physical cores).
   sort -n -k 1,1 -u "$STATE/registrations" | awk -v slots="$RANKS_PER_NODE" '{ print $2 " slots=" slots }' >"$STATE/hostfile"
   log "all ${NODES} nodes registered: $(cut -d ' ' -f 1 "$STATE/hostfile" | tr '\n' ' ')"
+  check_shared_storage
 
   # --prefix: the remote Open MPI daemons start over SSH, whose PATH is not the image's.
   # TCP and out-of-band traffic pinned to eth0, data over libfabric's ${PROVIDER} provider alone
@@ -158,6 +183,7 @@ run_main_node() {
   local status=0
   "${mpirun[@]}" "${program[@]}" || status=$?
   [ "$status" -eq 0 ] || die "the MPI program exited with status ${status}"
+  [ -z "${HPC_SHARED_STORAGE:-}" ] || rm -rf "$(shared_job_dir)"
   log "PASS: ${program[*]} ran on ${NODES} nodes"
 }
 
@@ -178,6 +204,7 @@ install -d -m 0700 "$STATE"
 check_fabric
 read_cluster_key
 address=$(node_address)
+mark_shared_storage "$address"
 start_sshd "$address"
 if [ "$INDEX" = "$MAIN_INDEX" ]; then
   run_main_node "$address"

@@ -12,12 +12,27 @@
 # - `HPC_ON_FABRIC_FAILURE=mark-unhealthy` (static cluster): the node reports itself Unhealthy
 #   and its Auto Scaling group replaces it
 #   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceHealth.html).
+# - `HPC_ON_FABRIC_FAILURE=exit` (AWS PCS, where this runs as a node lifecycle action): the script
+#   exits non-zero, and PCS's OnError TERMINATE ends the instance before slurmd starts
+#   (AWS::PCS::ComputeNodeGroup NodeLifecycleScript OnError:
+#   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcs-computenodegroup.html).
 # Either way the reason goes to the serial console (`aws ec2 get-console-output`), the journal
 # and cloud-init's log.
+#
+# A lifecycle action takes arguments, not environment: `--on-fabric-failure <action>` and
+# `--efa-interfaces <count>` set the same two values.
 #
 # HPC_TEST_ROOT and HPC_TEST_EFA_SIGNING_KEY_FINGERPRINT exist for test/hpc/node-scripts.test.ts
 # only (a scratch root, a test signing key); user data never sets them.
 set -euo pipefail
+
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --on-fabric-failure) HPC_ON_FABRIC_FAILURE=${2:-}; shift 2 ;;
+    --efa-interfaces) EFA_INTERFACES_EXPECTED=${2:-}; shift 2 ;;
+    *) echo "install-efa.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
 
 # Pinned for reproducible nodes; release notes: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-changelog.html
 readonly EFA_INSTALLER_VERSION=1.50.0
@@ -61,6 +76,7 @@ fail() {
   case "$ON_FAILURE" in
     withhold-ecs-agent) report "the ECS agent stays stopped: this node never registers with AWS Batch and takes no job" ;;
     mark-unhealthy) mark_unhealthy ;;
+    exit) report "exiting non-zero: AWS PCS terminates a node whose lifecycle action fails, before slurmd starts" ;;
   esac
   exit 1
 }

@@ -8,6 +8,7 @@
 #   AMI, the launch template or the user data. Without it the node refuses to join, saying why.
 # - /etc/hpc/cluster.env gets the interface MPI must use: the one holding the instance's primary
 #   private address (a multi-card node has one address per EFA interface, all in one subnet).
+# - With shared storage (HPC_SHARED_STORAGE in cluster.env), only a node that mounted it joins.
 # - The hostfile is written in the background (mpi-hostfile), once every node answers.
 # Reads /etc/hpc/cluster.env. HPC_TEST_ROOT exists for test/hpc/node-scripts.test.ts only.
 set -euo pipefail
@@ -33,6 +34,8 @@ imds() {
 }
 
 [ -f "$ROOT/var/lib/hpc/fabric-ok" ] || refuse "the fabric check did not pass (see the lines above)"
+[ -z "${HPC_SHARED_STORAGE:-}" ] || [ -f "$ROOT/var/lib/hpc/shared-storage-ok" ] ||
+  refuse "the shared file system is not mounted at ${HPC_SHARED_STORAGE} (see the lines above)"
 
 region=$(imds placement/region) || refuse "cannot read the region from the instance metadata service"
 primary_address=$(imds local-ipv4) || refuse "cannot read the primary address from the instance metadata service"

@@ -102,7 +102,7 @@ describe('validation errors name the key, the value and what is valid', () => {
   });
 
   test('an unknown scheduler lists the schedulers', () => {
-    expect(configError({ 'hpc.scheduler': 'slurm' }).message).toBe('Invalid config hpc.scheduler="slurm": must be one of batch, static');
+    expect(configError({ 'hpc.scheduler': 'pbs' }).message).toBe('Invalid config hpc.scheduler="pbs": must be one of batch, slurm, static');
   });
 
   test('an unknown purchase option lists the options', () => {
@@ -115,7 +115,7 @@ describe('validation errors name the key, the value and what is valid', () => {
     const error = configError({ 'hpc.nodes': '1024' });
     expect(error.key).toBe('hpc.nodes');
     expect(error.message).toBe(
-      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=static',
+      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=slurm or static',
     );
   });
 
@@ -139,6 +139,113 @@ describe('hpc.amiId', () => {
 
   test.each([['ami-0123456789abcdef0'], ['ami-12345678']])('%s is accepted', (amiId) => {
     expect(load({ 'hpc.amiId': amiId }).hpc.amiId).toBe(amiId);
+  });
+});
+
+describe('hpc.scheduler=slurm (AWS PCS)', () => {
+  test('defaults: a SMALL cluster on Slurm 25.11, Lustre at /fsx (1200 GiB), the PCS sample AMI', () => {
+    const { hpc } = load({ 'hpc.scheduler': 'slurm' });
+    expect(hpc).toMatchObject({ scheduler: 'slurm', slurm: { clusterSize: 'SMALL', slurmVersion: '25.11' }, lustre: { sizeGiB: 1200 } });
+    expect(hpc.amiId).toBeUndefined();
+    expect(hpc.lustre!.dataRepositoryPath).toBeUndefined();
+  });
+
+  test('size and version from -c strings or cdk.json values; Spot is allowed', () => {
+    expect(load({ 'hpc.scheduler': 'slurm', 'hpc.pcsSize': 'MEDIUM', 'hpc.slurmVersion': '24.11' }).hpc.slurm).toEqual({
+      clusterSize: 'MEDIUM',
+      slurmVersion: '24.11',
+    });
+    expect(load({ 'hpc.scheduler': 'slurm', 'hpc.slurmVersion': 25.05 }).hpc.slurm!.slurmVersion).toBe('25.05');
+    expect(load({ 'hpc.scheduler': 'slurm', 'hpc.purchaseOption': 'spot' }).hpc.purchaseOption).toBe('spot');
+  });
+
+  test('a size PCS does not have lists the sizes', () => {
+    expect(configError({ 'hpc.scheduler': 'slurm', 'hpc.pcsSize': 'small' }).message).toBe(
+      'Invalid config hpc.pcsSize="small": must be one of SMALL, MEDIUM, LARGE',
+    );
+  });
+
+  test('a Slurm version PCS does not offer lists the versions', () => {
+    expect(configError({ 'hpc.scheduler': 'slurm', 'hpc.slurmVersion': '23.02' }).message).toBe(
+      'Invalid config hpc.slurmVersion="23.02": must be one of 24.11, 25.05, 25.11',
+    );
+  });
+
+  test.each([
+    ['SMALL', 31, 32, 'MEDIUM'],
+    ['MEDIUM', 511, 512, 'LARGE'],
+  ])('%s holds %i compute nodes besides the login node; %i is refused in one line naming a bigger size', (size, fits, refused, bigger) => {
+    const context = { 'hpc.scheduler': 'slurm', 'hpc.pcsSize': size, 'hpc.instanceType': 'c6in.32xlarge' };
+    expect(load({ ...context, 'hpc.nodes': String(fits) }).hpc.nodes).toBe(fits);
+    const { message, key } = configError({ ...context, 'hpc.nodes': String(refused) });
+    expect(key).toBe('hpc.nodes');
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(`at most ${fits + 1} compute nodes, the login node included: use ${fits} or fewer, or hpc.pcsSize=${bigger}`);
+  });
+
+  test('LARGE: 2048 compute nodes, more than 1024 is already out of hpc.nodes range', () => {
+    expect(
+      load({ 'hpc.scheduler': 'slurm', 'hpc.pcsSize': 'LARGE', 'hpc.instanceType': 'c6in.32xlarge', 'hpc.nodes': '1024' }).hpc.nodes,
+    ).toBe(1024);
+  });
+
+  test.each([
+    ['hpc.pcsSize', 'MEDIUM'],
+    ['hpc.slurmVersion', '25.11'],
+  ])('%s without hpc.scheduler=slurm is refused', (key, value) => {
+    expect(configError({ [key]: value }).message).toBe(
+      `Invalid config ${key}="${value}": applies to AWS PCS only: set hpc.scheduler=slurm, or leave ${key} unset`,
+    );
+  });
+});
+
+describe('hpc.sharedStorage (FSx for Lustre at /fsx)', () => {
+  test.each([['batch'], ['static']])('%s: none by default, lustre on request', (scheduler) => {
+    expect(load({ 'hpc.scheduler': scheduler }).hpc.lustre).toBeUndefined();
+    expect(load({ 'hpc.scheduler': scheduler, 'hpc.sharedStorage': 'lustre' }).hpc.lustre).toEqual({ sizeGiB: 1200 });
+  });
+
+  test('slurm: lustre by default, none on request', () => {
+    expect(load({ 'hpc.scheduler': 'slurm', 'hpc.sharedStorage': 'none' }).hpc.lustre).toBeUndefined();
+  });
+
+  test.each([[1200], ['2400'], [4800], ['12000']])('SCRATCH_2 capacity %p is accepted', (size) => {
+    expect(load({ 'hpc.sharedStorage': 'lustre', 'hpc.lustreSizeGiB': size }).hpc.lustre!.sizeGiB).toBe(Number(size));
+  });
+
+  test.each([['1000'], ['3600'], ['0'], ['-2400'], ['1.2TB'], [1300]])('capacity %p is refused, naming the steps', (size) => {
+    expect(configError({ 'hpc.sharedStorage': 'lustre', 'hpc.lustreSizeGiB': size }).message).toMatch(
+      /^Invalid config hpc\.lustreSizeGiB=.*: must be 1200, 2400 or a multiple of 2400 \(the capacities FSx for Lustre SCRATCH_2 takes\), such as 4800$/,
+    );
+  });
+
+  test.each([
+    ['my-hpc-data', 's3://my-hpc-data/'],
+    ['s3://my-hpc-data', 's3://my-hpc-data/'],
+    ['my-hpc-data/project-a', 's3://my-hpc-data/project-a/'],
+    ['s3://my.hpc-data/a/b/', 's3://my.hpc-data/a/b/'],
+  ])('hpc.lustreBucket %p links %s', (bucket, path) => {
+    expect(load({ 'hpc.scheduler': 'slurm', 'hpc.lustreBucket': bucket }).hpc.lustre!.dataRepositoryPath).toBe(path);
+  });
+
+  test.each([['My_Bucket'], ['ab'], ['192.168.1.1'], ['my..bucket'], ['bucket//prefix'], ['-bucket']])('bucket %p is refused', (bucket) => {
+    expect(configError({ 'hpc.scheduler': 'slurm', 'hpc.lustreBucket': bucket }).message).toContain(
+      'must be an S3 bucket name, optionally with a key prefix, such as my-hpc-data or my-hpc-data/project-a',
+    );
+  });
+
+  test.each([
+    ['hpc.lustreSizeGiB', '2400'],
+    ['hpc.lustreBucket', 'my-hpc-data'],
+  ])('%s without Lustre is refused', (key, value) => {
+    expect(configError({ [key]: value }).message).toBe(
+      `Invalid config ${key}="${value}": needs a Lustre file system: set hpc.sharedStorage=lustre, or leave ${key} unset`,
+    );
+    expect(configError({ 'hpc.scheduler': 'slurm', 'hpc.sharedStorage': 'none', [key]: value }).key).toBe(key);
+  });
+
+  test('an unknown kind lists the kinds', () => {
+    expect(configError({ 'hpc.sharedStorage': 'efs' }).message).toBe('Invalid config hpc.sharedStorage="efs": must be one of lustre, none');
   });
 });
 

@@ -2,6 +2,11 @@ import { EfaInstanceType, findEfaInstanceType, suggestEfaInstanceTypes } from '.
 import { networkInterfaceCount } from '../hpc/efa-network-interfaces';
 import { HPC_PROFILE_NAMES, HPC_PROFILES, HpcProfileName } from '../hpc/profiles';
 import { ConfigError, ContextReader, INSTANCE_TYPE_NAME, listItems, parseChoice, parseInteger, parseText } from './context-values';
+import { parseSlurmConfig, refuseSlurmOnlyKeys, SlurmConfig } from './hpc-slurm';
+import { LustreConfig, parseSharedStorage } from './hpc-storage';
+
+export * from './hpc-slurm';
+export * from './hpc-storage';
 
 /** Every `hpc.*` key the app reads; any other key under `hpc.` is refused. */
 export const HPC_KEYS = [
@@ -12,11 +17,19 @@ export const HPC_KEYS = [
   'hpc.availabilityZone',
   'hpc.purchaseOption',
   'hpc.amiId',
+  'hpc.pcsSize',
+  'hpc.slurmVersion',
+  'hpc.sharedStorage',
+  'hpc.lustreSizeGiB',
+  'hpc.lustreBucket',
 ] as const;
 export type HpcKey = (typeof HPC_KEYS)[number];
 
-export const HPC_SCHEDULERS = ['batch', 'static'] as const;
-/** `batch`: AWS Batch multi-node parallel jobs. `static`: a fixed Auto Scaling group of nodes. */
+export const HPC_SCHEDULERS = ['batch', 'slurm', 'static'] as const;
+/**
+ * `batch`: AWS Batch multi-node parallel jobs. `slurm`: Slurm on AWS Parallel Computing Service.
+ * `static`: a fixed Auto Scaling group of nodes.
+ */
 export type HpcScheduler = (typeof HPC_SCHEDULERS)[number];
 
 export const PURCHASE_OPTIONS = ['on-demand', 'spot'] as const;
@@ -35,9 +48,14 @@ export interface HpcConfig {
   readonly purchaseOption: PurchaseOption;
   /**
    * An AMI with the EFA software already installed: the nodes skip the boot-time download and
-   * install. `undefined` means AWS's own image (see docs/hpc.md "Your own AMI").
+   * install. `undefined` means AWS's own image (see docs/hpc.md "Your own AMI"). With Slurm, an
+   * AMI with the PCS agent and Slurm too; `undefined` is AWS's PCS sample AMI, found at deploy time.
    */
   readonly amiId?: string;
+  /** The AWS PCS cluster; set exactly when `scheduler` is `slurm`. */
+  readonly slurm?: SlurmConfig;
+  /** The FSx for Lustre file system at /fsx; `undefined` with `hpc.sharedStorage=none`. */
+  readonly lustre?: LustreConfig;
 }
 
 /**
@@ -77,9 +95,10 @@ export function loadHpcConfig(read: ContextReader<HpcKey>): HpcConfig {
     throw new ConfigError(
       'hpc.purchaseOption',
       purchaseOption,
-      'AWS Batch multi-node parallel jobs cannot run on Spot capacity; use hpc.purchaseOption=on-demand, or hpc.scheduler=static',
+      'AWS Batch multi-node parallel jobs cannot run on Spot capacity; use hpc.purchaseOption=on-demand, or hpc.scheduler=slurm or static',
     );
   }
+  refuseSlurmOnlyKeys(scheduler, read);
 
   const instanceType =
     parseText('hpc.instanceType', read('hpc.instanceType'), INSTANCE_TYPE_NAME, 'an EC2 instance type name such as c5n.18xlarge') ??
@@ -101,6 +120,8 @@ export function loadHpcConfig(read: ContextReader<HpcKey>): HpcConfig {
     }) ?? HPC_PROFILES[profile].nodes;
 
   checkNodesFit(scheduler, instanceType, instance, nodes, read('hpc.nodes') ?? nodes);
+  const slurm =
+    scheduler === 'slurm' ? parseSlurmConfig(read('hpc.pcsSize'), read('hpc.slurmVersion'), nodes, read('hpc.nodes') ?? nodes) : undefined;
 
   return {
     profile,
@@ -111,6 +132,8 @@ export function loadHpcConfig(read: ContextReader<HpcKey>): HpcConfig {
     availabilityZone: parseAvailabilityZone(read('hpc.availabilityZone')),
     purchaseOption,
     amiId: parseText('hpc.amiId', read('hpc.amiId'), AMI_ID, 'an AMI id such as ami-0123456789abcdef0'),
+    slurm,
+    lustre: parseSharedStorage(scheduler, read),
   };
 }
 
@@ -131,7 +154,7 @@ function checkNodesFit(scheduler: HpcScheduler, instanceType: string, instance: 
     throw new ConfigError(
       'hpc.nodes',
       raw,
-      `AWS Batch runs at most ${BATCH_MAX_NODES_PER_JOB} nodes in one multi-node parallel job; use ${BATCH_MAX_NODES_PER_JOB} or fewer, or hpc.scheduler=static`,
+      `AWS Batch runs at most ${BATCH_MAX_NODES_PER_JOB} nodes in one multi-node parallel job; use ${BATCH_MAX_NODES_PER_JOB} or fewer, or hpc.scheduler=slurm or static`,
     );
   }
   const perNode = subnetAddressesPerNode(scheduler, instance);

@@ -12,6 +12,7 @@ import type { ClusterSshKey } from './cluster-ssh-key';
 import type { EfaInstanceType } from './efa-instance-types';
 import type { EfaFabric } from './efa-fabric';
 import { efaInterfaceCount } from './efa-network-interfaces';
+import type { SharedLustre } from './shared-lustre';
 
 /** The job container's build context (a data directory: lib/ never imports runtime code). */
 export const HPC_JOB_IMAGE_DIR = path.join(__dirname, '..', '..', 'hpc-job');
@@ -34,6 +35,12 @@ export interface BatchMultiNodeClusterProps {
    * @default - the ECS-optimized Amazon Linux 2023 AMI AWS Batch picks for the image type
    */
   readonly machineImage?: ec2.IMachineImage;
+  /**
+   * The shared file system: the hosts mount it (their launch template's boot script), and every
+   * job container sees the host's mount at the same path.
+   * @default - none
+   */
+  readonly sharedStorage?: SharedLustre;
   /**
    * How long one job may run before Batch stops it.
    * @default Duration.hours(1)
@@ -173,8 +180,22 @@ export class BatchMultiNodeCluster extends Construct {
         HPC_RANKS_PER_NODE: String(instance.defaultCores),
         HPC_SSH_KEY_PARAMETER: props.sshKey.parameterName,
         HPC_REGION: Aws.REGION,
+        // mnp-run.sh checks that every node of the job sees the same shared file system here.
+        ...(props.sharedStorage ? { HPC_SHARED_STORAGE: props.sharedStorage.mountPoint } : {}),
       },
       logging: ecs.LogDriver.awsLogs({ logGroup: this.jobLogGroup, streamPrefix: 'mpi' }),
+      // Lustre is mounted on the host and handed to the container as a host volume, the way AWS
+      // recommends for ECS on EC2 (https://docs.aws.amazon.com/fsx/latest/LustreGuide/mounting-ecs.html):
+      // the container needs no Lustre client, kernel module or extra privilege.
+      volumes: props.sharedStorage
+        ? [
+            batch.EcsVolume.host({
+              name: 'fsx',
+              hostPath: props.sharedStorage.mountPoint,
+              containerPath: props.sharedStorage.mountPoint,
+            }),
+          ]
+        : undefined,
     });
 
     this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'MpiJob', {

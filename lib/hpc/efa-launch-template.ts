@@ -16,9 +16,11 @@ export const HPC_NODE_SCRIPTS_DIR = path.join(__dirname, '..', '..', 'hpc-node')
  * - `withhold-ecs-agent` (AWS Batch): the ECS agent never starts, so the node never registers
  *   with the compute environment's ECS cluster and no job is placed on it;
  * - `mark-unhealthy` (an Auto Scaling group): the node reports itself Unhealthy and the group
- *   replaces it.
+ *   replaces it;
+ * - `exit` (an AWS PCS node lifecycle action): the script exits non-zero and PCS terminates the
+ *   node before slurmd starts.
  */
-export type FabricFailureAction = 'withhold-ecs-agent' | 'mark-unhealthy';
+export type FabricFailureAction = 'withhold-ecs-agent' | 'mark-unhealthy' | 'exit';
 
 export interface EfaLaunchTemplateProps {
   /** The subnet and security group every interface joins. */
@@ -52,6 +54,18 @@ export interface EfaLaunchTemplateProps {
    */
   readonly bootScripts?: string[];
   /**
+   * Run the fabric gate and `bootScripts` as the template's user data. AWS PCS runs them as node
+   * lifecycle actions instead, whose failure it acts on (PcsSlurmCluster).
+   * @default true
+   */
+  readonly bootInUserData?: boolean;
+  /**
+   * The cluster placement group, named in the template itself: for services whose node groups
+   * have no placement group setting of their own (AWS PCS).
+   * @default - none: AWS Batch and Auto Scaling name the placement group themselves
+   */
+  readonly placementGroup?: ec2.IPlacementGroup;
+  /**
    * Root volume size.
    * @default Size.gibibytes(100)
    */
@@ -81,16 +95,19 @@ export class EfaLaunchTemplate extends Construct {
 
     // AWS Batch merges its own boot configuration into the template's user data, which it can
     // only do with MIME multi-part user data; cloud-init runs the same format on a plain ASG.
-    const userData = new ec2.MultipartUserData();
-    const fabricGate = [
-      `export HPC_ON_FABRIC_FAILURE=${props.onFabricFailure ?? 'withhold-ecs-agent'}`,
-      `export EFA_INTERFACES_EXPECTED=${efaInterfaceCount(props.instance)}`,
-      readNodeScript('install-efa.sh'),
-    ].join('\n');
-    for (const script of [fabricGate, ...(props.bootScripts ?? [])]) {
-      const part = ec2.UserData.forLinux();
-      part.addCommands(script);
-      userData.addUserDataPart(part, ec2.MultipartBody.SHELL_SCRIPT, true);
+    let userData: ec2.MultipartUserData | undefined;
+    if (props.bootInUserData ?? true) {
+      userData = new ec2.MultipartUserData();
+      const fabricGate = [
+        `export HPC_ON_FABRIC_FAILURE=${props.onFabricFailure ?? 'withhold-ecs-agent'}`,
+        `export EFA_INTERFACES_EXPECTED=${efaInterfaceCount(props.instance)}`,
+        readNodeScript('install-efa.sh'),
+      ].join('\n');
+      for (const script of [fabricGate, ...(props.bootScripts ?? [])]) {
+        const part = ec2.UserData.forLinux();
+        part.addCommands(script);
+        userData.addUserDataPart(part, ec2.MultipartBody.SHELL_SCRIPT, true);
+      }
     }
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -112,6 +129,7 @@ export class EfaLaunchTemplate extends Construct {
         },
       ],
       spotOptions: props.spot ? {} : undefined,
+      placementGroup: props.placementGroup,
     });
 
     // The L2 has no network-interface list. With interfaces present, security groups can only

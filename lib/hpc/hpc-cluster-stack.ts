@@ -8,6 +8,8 @@ import { ClusterSshKey } from './cluster-ssh-key';
 import { EfaFabric } from './efa-fabric';
 import { EfaLaunchTemplate } from './efa-launch-template';
 import { JobContainerNetwork } from './job-container-network';
+import { PcsSlurmCluster, SLURM_PARTITION } from './pcs-slurm-cluster';
+import { SharedLustre } from './shared-lustre';
 import { CLUSTER_TAG_KEY, StaticEfaCluster } from './static-efa-cluster';
 
 export interface HpcClusterStackProps extends StackProps {
@@ -16,14 +18,20 @@ export interface HpcClusterStackProps extends StackProps {
 
 /**
  * Tightly coupled HPC: EFA nodes in one subnet, one security group and one cluster placement
- * group, run by AWS Batch multi-node parallel jobs (`hpc.scheduler=batch`) or as a fixed group
- * of nodes (`hpc.scheduler=static`), with one SSH key pair for MPI kept in SSM Parameter Store.
+ * group, run by AWS Batch multi-node parallel jobs (`hpc.scheduler=batch`), Slurm on AWS PCS
+ * (`hpc.scheduler=slurm`) or as a fixed group of nodes (`hpc.scheduler=static`); optionally an
+ * FSx for Lustre file system at /fsx on every node (`hpc.sharedStorage=lustre`).
  */
 export class HpcClusterStack extends Stack {
   public readonly fabric: EfaFabric;
-  public readonly sshKey: ClusterSshKey;
+  /** The SSH key pair MPI starts ranks with, kept in SSM Parameter Store; Batch and static only (Slurm starts ranks itself). */
+  public readonly sshKey?: ClusterSshKey;
+  /** Set when `hpc.sharedStorage=lustre`. */
+  public readonly sharedStorage?: SharedLustre;
   /** Set when `hpc.scheduler=batch`. */
   public readonly batchCluster?: BatchMultiNodeCluster;
+  /** Set when `hpc.scheduler=slurm`. */
+  public readonly slurmCluster?: PcsSlurmCluster;
   /** Set when `hpc.scheduler=static`. */
   public readonly staticCluster?: StaticEfaCluster;
 
@@ -36,7 +44,32 @@ export class HpcClusterStack extends Stack {
       maxAzs: 1,
     });
     this.fabric = new EfaFabric(this, 'Fabric', { vpc: network.vpc });
-    this.sshKey = new ClusterSshKey(this, 'MpiSshKey');
+    if (hpc.lustre) {
+      this.sharedStorage = new SharedLustre(this, 'SharedStorage', {
+        fabric: this.fabric,
+        sizeGiB: hpc.lustre.sizeGiB,
+        dataRepositoryPath: hpc.lustre.dataRepositoryPath,
+      });
+      this.outputSharedStorage(this.sharedStorage);
+    }
+
+    if (hpc.scheduler === 'slurm') {
+      this.slurmCluster = new PcsSlurmCluster(this, 'Slurm', {
+        fabric: this.fabric,
+        instanceTypeName: hpc.instanceType,
+        instance: hpc.instance,
+        nodes: hpc.nodes,
+        slurm: hpc.slurm!,
+        amiId: hpc.amiId,
+        sharedStorage: this.sharedStorage,
+        spot: hpc.purchaseOption === 'spot',
+      });
+      this.outputSlurmCommands(this.slurmCluster);
+      return;
+    }
+
+    const sshKey = new ClusterSshKey(this, 'MpiSshKey');
+    this.sshKey = sshKey;
     const machineImage = hpc.amiId ? preinstalledEfaImage(hpc.amiId) : undefined;
     this.outputClusterShape(hpc);
 
@@ -47,6 +80,7 @@ export class HpcClusterStack extends Stack {
         instance: hpc.instance,
         containersReachInstanceMetadata: true,
         onFabricFailure: 'withhold-ecs-agent',
+        bootScripts: this.sharedStorage ? [this.sharedStorage.bootScript('withhold-ecs-agent')] : undefined,
       });
       this.batchCluster = new BatchMultiNodeCluster(this, 'Batch', {
         fabric: this.fabric,
@@ -54,8 +88,9 @@ export class HpcClusterStack extends Stack {
         instanceTypeName: hpc.instanceType,
         instance: hpc.instance,
         nodes: hpc.nodes,
-        sshKey: this.sshKey,
+        sshKey,
         machineImage,
+        sharedStorage: this.sharedStorage,
       });
       this.outputBatchCommands(this.batchCluster);
     } else {
@@ -64,9 +99,10 @@ export class HpcClusterStack extends Stack {
         instanceTypeName: hpc.instanceType,
         instance: hpc.instance,
         nodes: hpc.nodes,
-        sshKey: this.sshKey,
+        sshKey,
         machineImage,
         spot: hpc.purchaseOption === 'spot',
+        sharedStorage: this.sharedStorage,
       });
       this.outputStaticCommands(this.staticCluster);
     }
@@ -98,6 +134,33 @@ export class HpcClusterStack extends Stack {
         cluster.jobQueue.jobQueueArn,
         ' --job-definition ',
         cluster.jobDefinition.jobDefinitionArn,
+      ]),
+    });
+  }
+
+  private outputSharedStorage(storage: SharedLustre): void {
+    new CfnOutput(this, 'LustreFileSystemId', { value: storage.fileSystem.fileSystemId });
+    new CfnOutput(this, 'LustreMountName', { value: storage.fileSystem.mountName });
+    new CfnOutput(this, 'LustreDnsName', { value: storage.fileSystem.dnsName });
+  }
+
+  /** What `npm run smoke` and a person need: the cluster, its queue and node groups, and how to reach the login node. */
+  private outputSlurmCommands(slurm: PcsSlurmCluster): void {
+    new CfnOutput(this, 'PcsClusterId', { value: slurm.cluster.attrId });
+    new CfnOutput(this, 'PcsQueueId', { value: slurm.queue.attrId });
+    new CfnOutput(this, 'SlurmPartition', { value: SLURM_PARTITION });
+    new CfnOutput(this, 'PcsComputeNodeGroupId', { value: slurm.computeNodeGroup.attrId });
+    new CfnOutput(this, 'PcsLoginNodeGroupId', { value: slurm.loginNodeGroup.attrId });
+    // PCS tags each instance with its node group's id (aws:pcs:compute-node-group-id, as AWS's
+    // PCS recipe finds its login node: recipes/pcs/getting_started/assets/cluster.yaml).
+    new CfnOutput(this, 'LoginNodeCommand', {
+      description: 'Prints the login node instance id; open a shell on it with: aws ssm start-session --target <instance id>',
+      value: Fn.join('', [
+        'aws ec2 describe-instances --region ',
+        this.region,
+        ' --filters Name=tag:aws:pcs:compute-node-group-id,Values=',
+        slurm.loginNodeGroup.attrId,
+        ' Name=instance-state-name,Values=running --query "Reservations[].Instances[].InstanceId" --output text',
       ]),
     });
   }

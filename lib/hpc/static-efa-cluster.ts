@@ -7,6 +7,7 @@ import type { ClusterSshKey } from './cluster-ssh-key';
 import type { EfaInstanceType } from './efa-instance-types';
 import type { EfaFabric } from './efa-fabric';
 import { EfaLaunchTemplate, readNodeScript } from './efa-launch-template';
+import type { SharedLustre } from './shared-lustre';
 
 /** The tag by which static nodes find each other for the MPI hostfile. */
 export const CLUSTER_TAG_KEY = 'hpc-cluster';
@@ -44,6 +45,12 @@ export interface StaticEfaClusterProps {
    * @default false
    */
   readonly spot?: boolean;
+  /**
+   * The shared file system, mounted at /fsx before a node joins; a node that cannot mount it
+   * marks itself Unhealthy and is replaced.
+   * @default - none
+   */
+  readonly sharedStorage?: SharedLustre;
 }
 
 /**
@@ -105,6 +112,7 @@ export class StaticEfaCluster extends Construct {
       spot: props.spot,
       onFabricFailure: 'mark-unhealthy',
       bootScripts: [
+        ...(props.sharedStorage ? [props.sharedStorage.bootScript('mark-unhealthy')] : []),
         [
           'install -d /etc/hpc',
           'cat > /etc/hpc/cluster.env <<ENV',
@@ -114,6 +122,7 @@ export class StaticEfaCluster extends Construct {
           `SLOTS_PER_NODE=${slotsPerNode}`,
           `HPC_SSH_KEY_PARAMETER=${props.sshKey.parameterName}`,
           `HPC_MPI_USER=${STATIC_MPI_USER}`,
+          ...(props.sharedStorage ? [`HPC_SHARED_STORAGE=${props.sharedStorage.mountPoint}`] : []),
           'ENV',
           ...installScript('mpi-hostfile', 'mpi-hostfile.sh'),
           ...installScript('hpc-mpirun', 'hpc-mpirun.sh'),

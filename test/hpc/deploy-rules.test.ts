@@ -296,7 +296,7 @@ describe('limits the config layer refuses, one line each', () => {
   // https://docs.aws.amazon.com/batch/latest/userguide/mnp-node-groups.html
   test('Batch MNP: at most 1,000 nodes in one job', () => {
     expect(refusal({ 'hpc.nodes': '1024' })).toBe(
-      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=static',
+      'Invalid config hpc.nodes="1024": AWS Batch runs at most 1000 nodes in one multi-node parallel job; use 1000 or fewer, or hpc.scheduler=slurm or static',
     );
     expect(loadConfig({ 'hpc.nodes': '1000' }).hpc.nodes).toBe(1000);
     expect(loadConfig({ 'hpc.nodes': '1024', 'hpc.scheduler': 'static' }).hpc.nodes).toBe(1024);

@@ -83,6 +83,15 @@ beforeAll(() => {
       '  "ec2 describe-instances") printf "10.0.16.5\\t10.0.16.6\\t10.0.16.7\\n" ;;\nesac\n',
   );
   for (const name of ['systemctl', 'systemd-run', 'logger']) writeExecutable(path.join(stubs, name), `#!/bin/bash\n${log}\n`);
+  // The Lustre client and mount: dnf "installs" mount.lustre into the scratch root's bin (on
+  // PATH after the stubs); mount succeeds unless FAKE_MOUNT_STATUS says otherwise.
+  writeExecutable(
+    path.join(stubs, 'dnf'),
+    `#!/bin/bash\n${log}\nmkdir -p "$HPC_TEST_ROOT/bin" && printf '#!/bin/bash\\n' > "$HPC_TEST_ROOT/bin/mount.lustre" && chmod +x "$HPC_TEST_ROOT/bin/mount.lustre"\n`,
+  );
+  writeExecutable(path.join(stubs, 'amazon-linux-extras'), `#!/bin/bash\n${log}\n`);
+  writeExecutable(path.join(stubs, 'mount'), `#!/bin/bash\n${log}\nexit \${FAKE_MOUNT_STATUS:-0}\n`);
+  writeExecutable(path.join(stubs, 'mountpoint'), `#!/bin/bash\n${log}\nexit 1\n`);
   writeExecutable(path.join(stubs, 'runuser'), `#!/bin/bash\n${log}\nwhile [ "$1" != -- ]; do shift; done\nshift\nexec "$@"\n`);
   writeExecutable(
     path.join(stubs, 'ssh'),
@@ -105,7 +114,7 @@ function fresh(name: string) {
   const stubLog = path.join(root, 'stub.log');
   fs.writeFileSync(stubLog, '');
   const read = (file: string) => (fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file), 'utf8') : undefined);
-  const env = { PATH: `${stubs}:${process.env.PATH}`, HPC_TEST_ROOT: root, STUB_LOG: stubLog, FAKE_DOWNLOADS: downloads };
+  const env = { PATH: `${stubs}:${root}/bin:${process.env.PATH}`, HPC_TEST_ROOT: root, STUB_LOG: stubLog, FAKE_DOWNLOADS: downloads };
   return { root, env, read, calls: () => fs.readFileSync(stubLog, 'utf8') };
 }
 
@@ -183,6 +192,134 @@ describe('hpc-node/install-efa.sh: the fabric gate', () => {
     expect(node.calls()).not.toContain('efa-installer.amazonaws.com');
     expect(node.read('dev/console')).toContain('EFA software already in the AMI (# EFA installer version: 1.47.0): no download');
     expect(node.read('var/lib/hpc/fabric-ok')).toBeDefined();
+  });
+});
+
+describe('hpc-node/install-efa.sh as an AWS PCS node lifecycle action', () => {
+  test('arguments instead of environment; a failed check only exits non-zero, for PCS to terminate the node', () => {
+    const node = fresh('gate-pcs-fail');
+    writeExecutable(path.join(node.root, 'opt/amazon/efa/bin/fi_info'), '#!/bin/bash\nexit 1\n');
+    fs.writeFileSync(path.join(node.root, 'opt/amazon/efa_installed_packages'), '# EFA installer version: 1.47.0\n');
+    const result = run('bash', [script('hpc-node/install-efa.sh'), '--on-fabric-failure', 'exit', '--efa-interfaces', '1'], node.env);
+    expect(result.status).toBe(1);
+    expect(node.read('dev/console')).toContain('FABRIC CHECK FAILED: fi_info -p efa sees no EFA device');
+    expect(node.read('dev/console')).toContain(
+      'exiting non-zero: AWS PCS terminates a node whose lifecycle action fails, before slurmd starts',
+    );
+    expect(node.read('etc/systemd/system/ecs.service.d/10-hpc-fabric-gate.conf')).toBeUndefined();
+    expect(node.calls()).not.toContain('set-instance-health');
+  });
+
+  test('a passing check on the PCS sample AMI (EFA preinstalled) says how many interfaces it expected', () => {
+    const node = fresh('gate-pcs-pass');
+    writeExecutable(path.join(node.root, 'opt/amazon/efa/bin/fi_info'), '#!/bin/bash\necho "provider: efa"\n');
+    fs.writeFileSync(path.join(node.root, 'opt/amazon/efa_installed_packages'), '# EFA installer version: 1.47.0\n');
+    const result = run('bash', [script('hpc-node/install-efa.sh'), '--on-fabric-failure', 'exit', '--efa-interfaces', '32'], node.env);
+    expect(result.status).toBe(0);
+    expect(node.read('dev/console')).toContain('fabric OK: 32 EFA interface(s) expected');
+  });
+});
+
+describe('hpc-node/mount-lustre.sh: /fsx on every node', () => {
+  const args = ['--dns-name', 'fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com', '--mount-name', 'abcdefgh', '--mount-point', '/fsx'];
+  const prepare = (name: string, osRelease: string) => {
+    const node = fresh(name);
+    fs.mkdirSync(path.join(node.root, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(node.root, 'etc/os-release'), osRelease);
+    return node;
+  };
+  const al2023 = 'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nVERSION_ID="2023"\n';
+
+  test('Amazon Linux 2023: installs lustre-client, mounts with the documented options, keeps it in fstab, opens /fsx to every user', () => {
+    const node = prepare('lustre-al2023', al2023);
+    const result = run('bash', [script('hpc-node/mount-lustre.sh'), ...args], node.env);
+    expect(result.status).toBe(0);
+    expect(node.calls()).toContain('dnf install -y lustre-client');
+    expect(node.calls()).toContain(
+      `mount -t lustre -o relatime,flock fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com@tcp:/abcdefgh ${node.root}/fsx`,
+    );
+    expect(node.read('etc/fstab')).toBe(
+      'fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com@tcp:/abcdefgh /fsx lustre defaults,relatime,flock,_netdev 0 0\n',
+    );
+    expect(fs.statSync(path.join(node.root, 'fsx')).mode & 0o7777).toBe(0o1777);
+    expect(node.read('var/lib/hpc/shared-storage-ok')).toMatch(/^\d{4}-/);
+    expect(node.read('dev/console')).toContain(
+      'shared storage OK: fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com@tcp:/abcdefgh mounted at /fsx',
+    );
+  });
+
+  test('Amazon Linux 2 (the PCS sample AMIs before Slurm 25.11): the client from amazon-linux-extras', () => {
+    const node = prepare('lustre-al2', 'ID="amzn"\nVERSION_ID="2"\n');
+    writeExecutable(path.join(node.root, 'bin/placeholder'), '#!/bin/bash\n');
+    run('bash', [script('hpc-node/mount-lustre.sh'), ...args], node.env);
+    expect(node.calls()).toContain('amazon-linux-extras install -y lustre');
+  });
+
+  test('a client already in the AMI is not installed again; a second run adds no second fstab line', () => {
+    const node = prepare('lustre-preinstalled', al2023);
+    writeExecutable(path.join(node.root, 'bin/mount.lustre'), '#!/bin/bash\n');
+    expect(run('bash', [script('hpc-node/mount-lustre.sh'), ...args], node.env).status).toBe(0);
+    expect(run('bash', [script('hpc-node/mount-lustre.sh'), ...args], node.env).status).toBe(0);
+    expect(node.calls()).not.toContain('dnf');
+    expect(node.read('etc/fstab')!.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  test('Batch: the ECS agent waits for the mount; a mount that fails keeps it stopped and says why', () => {
+    const node = prepare('lustre-batch-fail', al2023);
+    const result = run('bash', [script('hpc-node/mount-lustre.sh'), ...args], {
+      ...node.env,
+      HPC_ON_STORAGE_FAILURE: 'withhold-ecs-agent',
+      FAKE_MOUNT_STATUS: '32',
+    });
+    expect(result.status).toBe(1);
+    expect(node.read('etc/systemd/system/ecs.service.d/20-hpc-shared-storage.conf')).toContain(
+      'ConditionPathExists=/var/lib/hpc/shared-storage-ok',
+    );
+    expect(node.read('dev/console')).toContain(
+      'SHARED STORAGE FAILED: could not mount fs-0123456789abcdef0.fsx.eu-west-1.amazonaws.com@tcp:/abcdefgh at /fsx',
+    );
+    expect(node.read('dev/console')).toContain('the ECS agent stays stopped');
+    expect(node.read('var/lib/hpc/shared-storage-ok')).toBeUndefined();
+  });
+
+  test('static: a node that cannot mount marks itself Unhealthy', () => {
+    const node = prepare('lustre-static-fail', al2023);
+    const result = run('bash', [script('hpc-node/mount-lustre.sh'), ...args], {
+      ...node.env,
+      HPC_ON_STORAGE_FAILURE: 'mark-unhealthy',
+      FAKE_MOUNT_STATUS: '1',
+    });
+    expect(result.status).toBe(1);
+    expect(node.calls()).toContain(
+      'aws autoscaling set-instance-health --region eu-west-1 --instance-id i-0123456789abcdef0 --health-status Unhealthy',
+    );
+  });
+
+  test('an OS without a known client install fails in one line, naming it', () => {
+    const node = prepare('lustre-unknown-os', 'ID="debian"\nVERSION_ID="12"\n');
+    const result = run('bash', [script('hpc-node/mount-lustre.sh'), ...args], node.env);
+    expect(result.status).toBe(1);
+    expect(node.read('dev/console')).toContain('SHARED STORAGE FAILED: no Lustre client install known for debian 12');
+  });
+
+  test('without its arguments it refuses, saying how to call it', () => {
+    const node = prepare('lustre-no-args', al2023);
+    const result = run('bash', [script('hpc-node/mount-lustre.sh')], node.env);
+    expect(result.status).toBe(1);
+    expect(node.read('dev/console')).toContain('usage: mount-lustre.sh --dns-name <name> --mount-name <name>');
+  });
+});
+
+describe('hpc-node/static-node.sh with shared storage', () => {
+  test('a node whose /fsx is not mounted does not join', () => {
+    const node = fresh('static-no-fsx');
+    fs.mkdirSync(path.join(node.root, 'etc/hpc'), { recursive: true });
+    fs.mkdirSync(path.join(node.root, 'var/lib/hpc'), { recursive: true });
+    fs.writeFileSync(path.join(node.root, 'var/lib/hpc/fabric-ok'), 'now\n');
+    fs.writeFileSync(path.join(node.root, 'etc/hpc/cluster.env'), 'CLUSTER_NODES=2\nHPC_SHARED_STORAGE=/fsx\n');
+    const result = run('bash', [script('hpc-node/static-node.sh')], node.env);
+    expect(result.status).toBe(1);
+    expect(node.read('dev/console')).toContain('NOT JOINING the MPI cluster: the shared file system is not mounted at /fsx');
   });
 });
 
@@ -309,6 +446,7 @@ test.each([
   'hpc-node/static-node.sh',
   'hpc-node/mpi-hostfile.sh',
   'hpc-node/hpc-mpirun.sh',
+  'hpc-node/mount-lustre.sh',
   'hpc-job/mnp-run.sh',
   'hpc-job/install-efa-user-space.sh',
   'test/hpc/local-job/run.sh',

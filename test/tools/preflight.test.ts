@@ -7,6 +7,7 @@ import {
   EC2Client,
   EC2ServiceException,
 } from '@aws-sdk/client-ec2';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +22,7 @@ import { instanceTypeInfo } from './fixtures/ec2-answers';
 import { capturedLog, captureStdout, iamActionsSent } from './support/aws-mocks';
 
 const ec2Mock = mockClient(EC2Client);
+const ssmMock = mockClient(SSMClient);
 
 /** The app directory preflight reads cdk.json from: a temporary one per test. */
 let appDir: string;
@@ -32,17 +34,22 @@ function writeCdkJson(context: Record<string, unknown>): void {
 /** Runs the CLI against the mocked EC2; returns its exit code, stdout and the regions it asked. */
 async function runPreflightCli(args: string[]) {
   const regions: (string | undefined)[] = [];
+  const ssmRegions: (string | undefined)[] = [];
   const { lines, log } = capturedLog();
   const deps: PreflightDeps = {
     ec2: (settings: AwsSettings) => {
       regions.push(settings.region);
       return new EC2Client({ region: settings.region ?? 'us-east-1' });
     },
+    ssm: (settings: AwsSettings) => {
+      ssmRegions.push(settings.region);
+      return new SSMClient({ region: settings.region ?? 'us-east-1' });
+    },
     appDir,
     log,
   };
   const { result: exitCode, stdout } = await captureStdout(() => preflightMain(args, deps));
-  return { exitCode, stdout, regions, stderrLines: lines };
+  return { exitCode, stdout, regions, ssmRegions, stderrLines: lines };
 }
 
 /** A region where everything is in order for the sandbox profile (c5n.18xlarge). */
@@ -72,8 +79,9 @@ beforeEach(() => {
   writeCdkJson({});
 });
 afterEach(() => {
-  expect(REQUIRED_IAM_ACTIONS).toEqual(expect.arrayContaining(iamActionsSent('ec2', ec2Mock)));
+  expect(REQUIRED_IAM_ACTIONS).toEqual(expect.arrayContaining([...iamActionsSent('ec2', ec2Mock), ...iamActionsSent('ssm', ssmMock)]));
   ec2Mock.reset();
+  ssmMock.reset();
   fs.rmSync(appDir, { recursive: true, force: true });
 });
 
@@ -246,5 +254,73 @@ describe('checks', () => {
       'Access denied: the IAM identity may not call ec2:DescribeInstanceTypeOfferings. Allow ec2:DescribeInstanceTypeOfferings ' +
         "(see the tool's --iam-policy). AWS said: You are not authorized to perform this operation.",
     );
+  });
+});
+
+describe('hpc.scheduler=slurm: AWS PCS in the region, and the login node type in the AZ', () => {
+  /** AWS's Region list for PCS, in two pages (the lookup follows NextToken). */
+  function answerPcsRegions(regions: string[]): void {
+    const parameter = (region: string) => ({ Name: `/aws/service/global-infrastructure/services/pcs/regions/${region}`, Value: region });
+    ssmMock
+      .on(GetParametersByPathCommand)
+      .callsFake(({ NextToken }) =>
+        NextToken === undefined
+          ? { Parameters: regions.slice(0, 1).map(parameter), NextToken: regions.length > 1 ? 'more' : undefined }
+          : { Parameters: regions.slice(1).map(parameter) },
+      );
+  }
+
+  test('all pass: PCS listed for the region, the compute and login types offered in the AZ', async () => {
+    answerHealthyRegion();
+    answerPcsRegions(['eu-west-1', 'us-east-1']);
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand, { Filters: [{ Name: 'instance-type', Values: ['c6i.large'] }] }).resolves({
+      InstanceTypeOfferings: [{ InstanceType: 'c6i.large', LocationType: 'availability-zone', Location: 'us-east-1a' }],
+    });
+    const { exitCode, stdout, ssmRegions } = await runPreflightCli(['--region', 'us-east-1', '-c', 'hpc.scheduler=slurm']);
+    expect(stdout).toMatch(/AWS PCS in the region\s+PASS\s+AWS PCS is offered in us-east-1/);
+    expect(stdout).toMatch(/login node type offered in the AZ\s+PASS\s+login node: c6i\.large is offered in us-east-1a/);
+    expect(exitCode).toBe(0);
+    expect(ssmRegions).toEqual(['us-east-1']);
+    expect(ssmMock.commandCalls(GetParametersByPathCommand)).toHaveLength(2); // both pages
+    expect(ssmMock.commandCalls(GetParametersByPathCommand)[0].args[0].input).toMatchObject({
+      Path: '/aws/service/global-infrastructure/services/pcs/regions',
+    });
+  });
+
+  test('a region AWS does not list for PCS fails, naming the regions that have it; asked from us-east-1 when the region cannot answer', async () => {
+    answerHealthyRegion();
+    answerPcsRegions(['eu-west-1', 'us-east-1']);
+    const { exitCode, stdout, ssmRegions } = await runPreflightCli(['--region', 'ca-west-1', '-c', 'hpc.scheduler=slurm']);
+    expect(exitCode).toBe(1);
+    expect(stdout).toMatch(/AWS PCS in the region\s+FAIL\s+AWS PCS is not offered in ca-west-1; it is in eu-west-1, us-east-1/);
+    expect(ssmRegions).toEqual(['us-east-1']);
+  });
+
+  test('a login node type not offered in the AZ fails, naming where it is', async () => {
+    answerHealthyRegion();
+    answerPcsRegions(['us-east-1']);
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand, { Filters: [{ Name: 'instance-type', Values: ['c6i.large'] }] }).resolves({
+      InstanceTypeOfferings: [{ InstanceType: 'c6i.large', LocationType: 'availability-zone', Location: 'us-east-1b' }],
+    });
+    const { exitCode, stdout } = await runPreflightCli(['--region', 'us-east-1', '-c', 'hpc.scheduler=slurm']);
+    expect(exitCode).toBe(1);
+    expect(stdout).toContain('login node: c6i.large is not offered in us-east-1a; us-east-1 offers it in us-east-1b');
+  });
+
+  test('no entry for PCS at all: reported for information, not failed', async () => {
+    answerHealthyRegion();
+    ssmMock.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    ec2Mock.on(DescribeInstanceTypeOfferingsCommand, { Filters: [{ Name: 'instance-type', Values: ['c6i.large'] }] }).resolves({
+      InstanceTypeOfferings: [{ InstanceType: 'c6i.large', LocationType: 'availability-zone', Location: 'us-east-1a' }],
+    });
+    const { exitCode, stdout } = await runPreflightCli(['--region', 'us-east-1', '-c', 'hpc.scheduler=slurm']);
+    expect(stdout).toMatch(/AWS PCS in the region\s+INFO\s+AWS's Region list has no entry for PCS: could not check/);
+    expect(exitCode).toBe(0);
+  });
+
+  test('Batch and static configs make no SSM call', async () => {
+    answerHealthyRegion();
+    await runPreflightCli(['--region', 'us-east-1']);
+    expect(ssmMock.calls()).toHaveLength(0);
   });
 });

@@ -1,6 +1,8 @@
 import type { EC2Client, InstanceTypeInfo } from '@aws-sdk/client-ec2';
-import type { HpcConfig } from '../../lib/config';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { LOGIN_INSTANCE_TYPES, type HpcConfig } from '../../lib/config';
 import { availabilityZonesOffering, describeInstanceType, findPlacementGroups, firstAvailabilityZone } from './ec2-lookups';
+import { pcsRegions } from './pcs-lookups';
 
 /** `info` rows report without judging: they never fail the run. */
 export type CheckStatus = 'pass' | 'fail' | 'info';
@@ -8,7 +10,8 @@ export type CheckStatus = 'pass' | 'fail' | 'info';
 /** One row of the preflight table. */
 export interface CheckResult {
   /** Stable id for scripts reading `--json`. */
-  readonly id: 'availability-zone' | 'offered-in-az' | 'efa-supported' | 'catalog-matches' | 'placement-group';
+  readonly id:
+    'availability-zone' | 'offered-in-az' | 'efa-supported' | 'catalog-matches' | 'placement-group' | 'pcs-in-region' | 'login-type-in-az';
   readonly status: CheckStatus;
   readonly detail: string;
 }
@@ -35,6 +38,12 @@ export interface PreflightReport {
 export interface PreflightOptions {
   /** A placement group name to check for a clash; without it, existing cluster groups are listed. */
   readonly placementGroup?: string;
+  /**
+   * An SSM client for AWS's list of the Regions each service is offered in; needed for
+   * `hpc.scheduler=slurm` only.
+   * @default - no PCS check
+   */
+  readonly ssm?: SSMClient;
 }
 
 /**
@@ -57,8 +66,14 @@ export async function runPreflight(
       : { id: 'availability-zone', status: 'pass', detail: `${availabilityZone} (${availabilityZoneSource})` },
   );
 
+  if (hpc.scheduler === 'slurm' && options.ssm !== undefined) checks.push(await pcsRegionCheck(options.ssm, region));
   if (availabilityZone !== undefined) {
     checks.push(offeringCheck(hpc.instanceType, availabilityZone, region, await availabilityZonesOffering(ec2, hpc.instanceType)));
+    if (hpc.scheduler === 'slurm') {
+      const loginType = LOGIN_INSTANCE_TYPES[hpc.instance.architecture];
+      const offered = offeringCheck(loginType, availabilityZone, region, await availabilityZonesOffering(ec2, loginType));
+      checks.push({ ...offered, id: 'login-type-in-az', detail: `login node: ${offered.detail}` });
+    }
   }
   const info = await describeInstanceType(ec2, hpc.instanceType);
   checks.push(efaCheck(hpc.instanceType, region, info));
@@ -79,6 +94,21 @@ export async function runPreflight(
     checks,
     ok: checks.every((check) => check.status !== 'fail'),
   };
+}
+
+/** AWS PCS must be offered in the Region, or CloudFormation cannot create the cluster. */
+async function pcsRegionCheck(ssm: SSMClient, region: string): Promise<CheckResult> {
+  const regions = await pcsRegions(ssm);
+  if (regions.length === 0) {
+    return {
+      id: 'pcs-in-region',
+      status: 'info',
+      detail: "AWS's Region list has no entry for PCS: could not check; see the AWS PCS endpoints page",
+    };
+  }
+  return regions.includes(region)
+    ? { id: 'pcs-in-region', status: 'pass', detail: `AWS PCS is offered in ${region}` }
+    : { id: 'pcs-in-region', status: 'fail', detail: `AWS PCS is not offered in ${region}; it is in ${regions.join(', ')}` };
 }
 
 function offeringCheck(instanceType: string, availabilityZone: string, region: string, offeredIn: string[]): CheckResult {

@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig, regionOfAvailabilityZone } from '../../lib/config';
 import { awsSettingsFromFlags, resolvedRegion, type AwsSettings } from '../shared/aws-settings';
 import { COMMON_HELP, parseToolArgs } from '../shared/cli-args';
@@ -7,6 +8,7 @@ import { logToStderr, printJson, printText, type Log } from '../shared/output';
 import { runCli } from '../shared/run-cli';
 import { APP_DIR, readCdkContext } from './cdk-context';
 import { runPreflight } from './hpc-checks';
+import { globalInfrastructureRegion } from './pcs-lookups';
 import { renderPreflightReport } from './render-report';
 import { REQUIRED_IAM_ACTIONS } from './required-iam-actions';
 
@@ -18,6 +20,8 @@ read from cdk.json's context and -c flags exactly as CDK reads it, and validated
   - the instance type is offered in that AZ (if not: which AZs of the region offer it)
   - the type supports EFA, with as many interfaces as lib/hpc/efa-catalog.json says
   - placement group names (see --placement-group)
+  - with hpc.scheduler=slurm: AWS PCS is offered in the region (AWS's public Region list in SSM),
+    and the login node's type is offered in the AZ
 Exits 1 when any check fails. With hpc.availabilityZone set, its region is checked (the stack
 deploys there), whatever --region says.
 
@@ -33,11 +37,17 @@ ${COMMON_HELP}`;
 /** What the CLI needs from outside, so tests can hand it a mocked client. */
 export interface PreflightDeps {
   readonly ec2: (settings: AwsSettings) => EC2Client;
+  readonly ssm: (settings: AwsSettings) => SSMClient;
   readonly appDir: string;
   readonly log: Log;
 }
 
-const defaultDeps: PreflightDeps = { ec2: (settings) => new EC2Client(settings), appDir: APP_DIR, log: logToStderr };
+const defaultDeps: PreflightDeps = {
+  ec2: (settings) => new EC2Client(settings),
+  ssm: (settings) => new SSMClient(settings),
+  appDir: APP_DIR,
+  log: logToStderr,
+};
 
 /** The preflight CLI: returns the exit code (1 when a check failed). */
 export async function preflightMain(argv: string[], deps: PreflightDeps = defaultDeps): Promise<number> {
@@ -60,7 +70,8 @@ export async function preflightMain(argv: string[], deps: PreflightDeps = defaul
   const ec2 = deps.ec2({ ...settings, region: pinnedRegion ?? settings.region });
   const region = await resolvedRegion(ec2);
 
-  const report = await runPreflight(ec2, hpc, region, { placementGroup: flags['placement-group'] });
+  const ssm = hpc.scheduler === 'slurm' ? deps.ssm({ ...settings, region: globalInfrastructureRegion(region) }) : undefined;
+  const report = await runPreflight(ec2, hpc, region, { placementGroup: flags['placement-group'], ssm });
   if (flags.json) printJson(report);
   else printText(renderPreflightReport(report));
   return report.ok ? 0 : 1;

@@ -7,6 +7,8 @@ const TITLES: Record<PreflightReport['checks'][number]['id'], string> = {
   'efa-supported': 'EFA support',
   'catalog-matches': 'EFA catalog up to date',
   'placement-group': 'placement group name',
+  'pcs-in-region': 'AWS PCS in the region',
+  'login-type-in-az': 'login node type offered in the AZ',
 };
 
 /** The preflight report as text: what was checked, one row per check, and the verdict. */

@@ -6,4 +6,5 @@ export const REQUIRED_IAM_ACTIONS = [
   'ec2:DescribeInstanceTypeOfferings',
   'ec2:DescribeInstanceTypes',
   'ec2:DescribePlacementGroups',
+  'ssm:GetParametersByPath',
 ] as const satisfies readonly IamAction[];

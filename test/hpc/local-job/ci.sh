@@ -1,6 +1,7 @@
 #!/bin/bash
-# CI's two local multi-node runs of the HPC job (.ci/run calls this on every submission):
-# 4 healthy nodes must pass and print the fabric check's result from every node; 3 nodes whose
+# CI's local multi-node runs of the HPC job (.ci/run calls this on every submission):
+# 4 healthy nodes sharing /fsx must pass, print the fabric check's result from every node and
+# see one another's marks in /fsx; 3 nodes whose
 # node 2 has no working fabric must fail, naming node 2, within 3 minutes; without the cluster
 # key every node must refuse to start, saying so.
 set -euo pipefail
@@ -8,10 +9,11 @@ cd "$(dirname "$0")/../../.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-npm run -s hpc:local-job -- --nodes 4 | tee "$log"
+npm run -s hpc:local-job -- --nodes 4 --shared-storage | tee "$log"
 for node in 0 1 2 3; do
   grep -q "^node 0 | node ${node}/4 .*allreduce .*: OK$" "$log" || { echo "local job CI: no result line from node ${node}" >&2; exit 1; }
 done
+grep -q '^node 0 | \[node 0\] shared storage: all 4 nodes see the same /fsx$' "$log" || { echo "local job CI: the nodes did not share /fsx" >&2; exit 1; }
 
 started=$SECONDS
 if npm run -s hpc:local-job -- --nodes 3 --fail-node 2 >"$log" 2>&1; then
@@ -31,4 +33,4 @@ fi
 cat "$log"
 grep -q '^node 0 | \[node 0\] FAIL: cannot read the cluster SSH key file .*; refusing to start$' "$log" || { echo "local job CI: no refusal line for the missing key" >&2; exit 1; }
 
-echo "local job CI: all runs behaved (pass with 4 nodes; node 2 named after ${failed_after} s; no key refused)"
+echo "local job CI: all runs behaved (pass with 4 nodes sharing /fsx; node 2 named after ${failed_after} s; no key refused)"

@@ -2,7 +2,7 @@
 # A local multi-node run of the HPC job: the real hpc-job/mnp-run.sh on N simulated AWS Batch
 # multi-node parallel nodes on this machine.
 #
-#   npm run hpc:local-job -- --nodes N [--fail-node K] [--missing-key] [--wait-seconds S] [-- program [args...]]
+#   npm run hpc:local-job -- --nodes N [--fail-node K] [--missing-key] [--shared-storage] [--wait-seconds S] [-- program [args...]]
 #
 # Each node is what an MNP container sees:
 # - a network namespace in awsvpc layout: `eth0` with a VPC-style address, on a bridge that
@@ -25,6 +25,10 @@
 # With --missing-key, the key file does not exist, as when the SSM parameter is gone or the
 # role may not read it: every node must refuse to start, saying so.
 #
+# With --shared-storage, one folder of this run is bind-mounted at /fsx in every node, as the
+# job definition hands each container its host's FSx for Lustre mount, and the job gets
+# HPC_SHARED_STORAGE=/fsx: every node must see the others' marks there before the program runs.
+#
 # Needs root (namespaces). Installs what it needs with apt-get. Every namespace, process and
 # file it creates is removed on every exit path, Ctrl-C and SIGTERM included.
 set -euo pipefail
@@ -37,6 +41,7 @@ readonly JOB_DEADLINE_EXTRA_SECONDS=60
 nodes=''
 fail_node=''
 missing_key=''
+shared_storage=''
 wait_seconds=60
 program=()
 
@@ -47,7 +52,7 @@ die() {
 }
 
 usage() {
-  echo "usage: npm run hpc:local-job -- --nodes N [--fail-node K] [--missing-key] [--wait-seconds S] [-- program [args...]]" >&2
+  echo "usage: npm run hpc:local-job -- --nodes N [--fail-node K] [--missing-key] [--shared-storage] [--wait-seconds S] [-- program [args...]]" >&2
   echo "  N from 2 to 16; K a node index from 0 to N-1; program a C file (built with mpicc) or a command on this machine" >&2
   exit 2
 }
@@ -58,6 +63,7 @@ while [ "$#" -gt 0 ]; do
     --fail-node) fail_node=${2:-}; shift 2 || usage ;;
     --wait-seconds) wait_seconds=${2:-}; shift 2 || usage ;;
     --missing-key) missing_key=yes; shift ;;
+    --shared-storage) shared_storage=yes; shift ;;
     --) shift; program=("$@"); break ;;
     -h | --help) usage ;;
     *) echo "local job: unknown argument $1" >&2; usage ;;
@@ -123,7 +129,7 @@ done
 
 ensure_packages
 work=$(mktemp -d /var/tmp/hpc-local-job.XXXXXX)
-for dir in /run/hpc-job /run/sshd; do
+for dir in /run/hpc-job /run/sshd ${shared_storage:+/fsx}; do
   [ -d "$dir" ] || { mkdir -p "$dir" && created_dirs+=("$dir"); }
 done
 
@@ -143,6 +149,9 @@ fi
 # The entry point too, as the image copies it to /opt/hpc-job: each node has a /tmp of its own,
 # which would hide a repository checked out under /tmp.
 install -m 0755 "$REPO/hpc-job/mnp-run.sh" "$work/bin/mnp-run.sh"
+
+# --- the shared file system: one folder of this run, at /fsx in every node -----------------------
+if [ -n "$shared_storage" ]; then mkdir -m 1777 "$work/fsx"; fi
 
 # --- the cluster key: generated for this run only, never committed ------------------------------
 if [ -z "$missing_key" ]; then ssh-keygen -q -t ed25519 -N '' -C "local-job-$RUN_ID" -f "$work/cluster_key"; fi
@@ -189,17 +198,19 @@ start_node() {
     HPC_RANKS_PER_NODE=1 EFA_INTERFACES_PER_NODE=0 HPC_NODE_WAIT_SECONDS="$wait_seconds"
     HPC_SSH_KEY_FILE="$work/cluster_key" FI_PROVIDER="$provider"
   )
+  [ -z "$shared_storage" ] || environment+=(HPC_SHARED_STORAGE=/fsx)
   [ "$k" -eq 0 ] || environment+=(AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS="$(address_of 0)")
   # shellcheck disable=SC2016 # expanded by the node's shell
   env -i "${environment[@]}" ip netns exec "$RUN_ID-n$k" unshare --uts --mount --propagation private -- bash -c '
     hostname "$1" && mount -t tmpfs -o mode=0700 tmpfs /run/hpc-job && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /dev/shm || exit 1
-    shift
-    exec "$@"' _ "ip-$(address_of "$k" | tr . -)" "$work/bin/mnp-run.sh" "${program[@]}" \
+    if [ -n "$2" ]; then mount --bind "$2" /fsx || exit 1; fi
+    shift 2
+    exec "$@"' _ "ip-$(address_of "$k" | tr . -)" "${shared_storage:+$work/fsx}" "$work/bin/mnp-run.sh" "${program[@]}" \
     > >(sed -u "s/^/node $k | /") 2>&1 &
   pids[k]=$!
 }
 
-say "job ${job_id}: ${nodes} nodes, FI_PROVIDER=tcp${fail_node:+, node ${fail_node} without a working fabric}${missing_key:+, no cluster key}; program: ${program[*]##*/}"
+say "job ${job_id}: ${nodes} nodes, FI_PROVIDER=tcp${fail_node:+, node ${fail_node} without a working fabric}${missing_key:+, no cluster key}${shared_storage:+, /fsx shared}; program: ${program[*]##*/}"
 start_node 0
 sleep 1
 for ((k = 1; k < nodes; k++)); do start_node "$k"; done
