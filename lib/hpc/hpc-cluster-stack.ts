@@ -53,6 +53,8 @@ export class HpcClusterStack extends Stack {
       this.outputSharedStorage(this.sharedStorage);
     }
 
+    this.outputClusterShape(hpc);
+
     if (hpc.scheduler === 'slurm') {
       this.slurmCluster = new PcsSlurmCluster(this, 'Slurm', {
         fabric: this.fabric,
@@ -71,7 +73,6 @@ export class HpcClusterStack extends Stack {
     const sshKey = new ClusterSshKey(this, 'MpiSshKey');
     this.sshKey = sshKey;
     const machineImage = hpc.amiId ? preinstalledEfaImage(hpc.amiId) : undefined;
-    this.outputClusterShape(hpc);
 
     if (hpc.scheduler === 'batch') {
       new JobContainerNetwork(this, 'JobContainerNetwork', { vpc: network.vpc });
@@ -116,7 +117,7 @@ export class HpcClusterStack extends Stack {
     new CfnOutput(this, 'Scheduler', { description: 'hpc.scheduler: who runs the jobs', value: hpc.scheduler });
     new CfnOutput(this, 'InstanceType', { value: hpc.instanceType });
     new CfnOutput(this, 'NodeCount', {
-      description: 'hpc.nodes: the nodes of one job (batch) or of the group (static)',
+      description: 'hpc.nodes: the nodes of one job (batch), of the group (static) or of the compute node group at most (slurm)',
       value: String(hpc.nodes),
     });
   }
@@ -151,6 +152,12 @@ export class HpcClusterStack extends Stack {
     new CfnOutput(this, 'SlurmPartition', { value: SLURM_PARTITION });
     new CfnOutput(this, 'PcsComputeNodeGroupId', { value: slurm.computeNodeGroup.attrId });
     new CfnOutput(this, 'PcsLoginNodeGroupId', { value: slurm.loginNodeGroup.attrId });
+    // The ARNs are what Cloud Control reads these resources by (their schemas' primaryIdentifier is
+    // /properties/Arn): npm run smoke checks each one's Status with cloudformation:GetResource.
+    new CfnOutput(this, 'PcsClusterArn', { value: slurm.cluster.attrArn });
+    new CfnOutput(this, 'PcsQueueArn', { value: slurm.queue.attrArn });
+    new CfnOutput(this, 'PcsComputeNodeGroupArn', { value: slurm.computeNodeGroup.attrArn });
+    new CfnOutput(this, 'PcsLoginNodeGroupArn', { value: slurm.loginNodeGroup.attrArn });
     // PCS tags each instance with its node group's id (aws:pcs:compute-node-group-id, as AWS's
     // PCS recipe finds its login node: recipes/pcs/getting_started/assets/cluster.yaml).
     new CfnOutput(this, 'LoginNodeCommand', {
