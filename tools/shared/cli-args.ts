@@ -67,7 +67,9 @@ function parseStrictly<T extends OptionsConfig, Positionals extends boolean>(con
   try {
     return parseArgs(config);
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+    // Duck-typed: node:util's errors come from another realm under jest, where instanceof Error is false.
+    const message = (error as { message?: unknown } | undefined)?.message;
+    throw new UsageError(`${typeof message === 'string' ? message : String(error)} (see --help)`);
   }
 }
 
