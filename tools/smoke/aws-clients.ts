@@ -1,5 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { BatchClient } from '@aws-sdk/client-batch';
+import { CloudControlClient } from '@aws-sdk/client-cloudcontrol';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -8,6 +9,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsSettings } from '../shared/aws-settings';
 
 /** Every AWS client the smoke checks use, for one region. */
@@ -22,6 +24,8 @@ export interface SmokeClients {
   readonly sns: SNSClient;
   readonly kms: KMSClient;
   readonly cloudWatch: CloudWatchClient;
+  readonly cloudControl: CloudControlClient;
+  readonly ssm: SSMClient;
 }
 
 /** The clients for one region and profile; building them makes no request. */
@@ -37,5 +41,7 @@ export function createSmokeClients(settings: AwsSettings): SmokeClients {
     sns: new SNSClient(settings),
     kms: new KMSClient(settings),
     cloudWatch: new CloudWatchClient(settings),
+    cloudControl: new CloudControlClient(settings),
+    ssm: new SSMClient(settings),
   };
 }

@@ -38,6 +38,9 @@ WorkerFleetStack in the region (see --region), EdgeStack in ${EDGE_STACK_REGION}
                     for it (progress on stderr), then reports the nodes that answered, the EFA
                     provider on each, and the ping-pong latency and bandwidth against what AWS
                     publishes for the instance type. The nodes are billed while the job runs.
+                    scheduler slurm: the PCS cluster, node groups and queue ACTIVE, then one
+                    task on each of the stack's compute nodes with srun, sent to the login
+                    node through SSM Run Command (the nodes start from zero: minutes, billed).
                     scheduler static: every node InService and Healthy, in one AZ and in the
                     placement group.
   WorkerFleetStack  the alarms can reach their topic (topic policy and key policy); an uploaded

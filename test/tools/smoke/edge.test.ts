@@ -113,7 +113,9 @@ test('the distribution answers as documented: every row passes, over one connect
       '(edge.mode lambda-edge, X-Cache: Miss from cloudfront)',
   );
   expect(run.rows['EdgeStack missing object'].detail).toBe("404 with the stack's not-found page for /ads/no-such-ad.svg");
-  expect(run.rows['EdgeStack hostile URI'].detail).toBe('400 for /ads/%2e%2e/index.html: refused by the router, never forwarded to the bucket');
+  expect(run.rows['EdgeStack hostile URI'].detail).toBe(
+    '400 for /ads/%2e%2e/index.html: refused by the router, never forwarded to the bucket',
+  );
   expect(run.rows['EdgeStack cache hit'].detail).toBe('second request: X-Cache: Hit from cloudfront (edge location FRA56-P5)');
   expect(paths).toEqual(['/ads/banner.svg', '/ads/no-such-ad.svg', '/ads/%2e%2e/index.html', '/ads/banner.svg']);
   expect(connections).toBe(1);
@@ -121,13 +123,20 @@ test('the distribution answers as documented: every row passes, over one connect
 });
 
 test('without --edge-url the requests go to the URLs of the stack outputs', async () => {
-  deployStacks({ EdgeStack: { ...EDGE_OUTPUTS, SampleUrl: `${origin}/ads/banner.svg`, MissingObjectUrl: `${origin}/ads/no-such-ad.svg`, HostileUrl: `${origin}/ads/%2e%2e/index.html` } });
+  deployStacks({
+    EdgeStack: {
+      ...EDGE_OUTPUTS,
+      SampleUrl: `${origin}/ads/banner.svg`,
+      MissingObjectUrl: `${origin}/ads/no-such-ad.svg`,
+      HostileUrl: `${origin}/ads/%2e%2e/index.html`,
+    },
+  });
   const run = await runSmoke(['EdgeStack']);
   expect(run.exitCode).toBe(0);
   expect(paths).toEqual(['/ads/banner.svg', '/ads/no-such-ad.svg', '/ads/%2e%2e/index.html', '/ads/banner.svg']);
 });
 
-test("a body that is not one of the sample banners, and a wrong status", async () => {
+test('a body that is not one of the sample banners, and a wrong status', async () => {
   behaviour.sample = () => ({ status: 200, headers: { 'content-type': 'image/svg+xml', ...SECURITY_HEADERS }, body: '<svg></svg>' });
   expect((await runEdge()).rows['EdgeStack sample']).toMatchObject({
     status: 'fail',
@@ -140,7 +149,16 @@ test("a body that is not one of the sample banners, and a wrong status", async (
 test('missing and wrong security headers are each named', async () => {
   behaviour.sample = (count) => {
     const { 'x-frame-options': _, ...rest } = SECURITY_HEADERS;
-    return { status: 200, headers: { 'content-type': 'image/svg+xml', ...rest, 'strict-transport-security': 'max-age=300', 'x-cache': count > 1 ? 'Hit from cloudfront' : 'Miss from cloudfront' }, body: OBJECTS.get('ads/global/banner.svg')! };
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'image/svg+xml',
+        ...rest,
+        'strict-transport-security': 'max-age=300',
+        'x-cache': count > 1 ? 'Hit from cloudfront' : 'Miss from cloudfront',
+      },
+      body: OBJECTS.get('ads/global/banner.svg')!,
+    };
   };
   const run = await runEdge();
   expect(run.exitCode).toBe(1);
@@ -152,7 +170,9 @@ test('missing and wrong security headers are each named', async () => {
 
 test("a missing object answered 403 (S3's AccessDenied), or 404 without the page", async () => {
   behaviour.missing = () => ({ status: 403, body: '<Error><Code>AccessDenied</Code></Error>', type: 'application/xml' });
-  expect((await runEdge()).rows['EdgeStack missing object'].detail).toMatch(/^403 for \/ads\/no-such-ad\.svg: S3 answered AccessDenied, so the origin access lacks s3:ListBucket/);
+  expect((await runEdge()).rows['EdgeStack missing object'].detail).toMatch(
+    /^403 for \/ads\/no-such-ad\.svg: S3 answered AccessDenied, so the origin access lacks s3:ListBucket/,
+  );
   behaviour.missing = () => ({ status: 404, body: '<Error><Code>NoSuchKey</Code></Error>', type: 'application/xml' });
   expect((await runEdge()).rows['EdgeStack missing object'].detail).toBe(
     "404 for /ads/no-such-ad.svg, without the stack's not-found page; expected 404 with the not-found page",
@@ -171,11 +191,15 @@ test('no cache hit on the second request: the row names both edge locations', as
   const healthySample = healthy().sample;
   behaviour.sample = (count) => {
     const answer = healthySample(count) as Exclude<ReturnType<Behaviour['sample']>, 'hang'>;
-    return { ...answer, headers: { ...answer.headers, 'x-cache': 'Miss from cloudfront', 'x-amz-cf-pop': count === 1 ? 'FRA56-P5' : 'AMS1-C1' } };
+    return {
+      ...answer,
+      headers: { ...answer.headers, 'x-cache': 'Miss from cloudfront', 'x-amz-cf-pop': count === 1 ? 'FRA56-P5' : 'AMS1-C1' },
+    };
   };
   expect((await runEdge()).rows['EdgeStack cache hit']).toMatchObject({
     status: 'fail',
-    detail: 'second request: X-Cache: Miss from cloudfront; expected Hit from cloudfront (the first from FRA56-P5, the second from AMS1-C1)',
+    detail:
+      'second request: X-Cache: Miss from cloudfront; expected Hit from cloudfront (the first from FRA56-P5, the second from AMS1-C1)',
   });
 });
 
@@ -198,12 +222,16 @@ test('nothing listening: every request fails with the reason', async () => {
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   const run = await runSmoke(['EdgeStack', '--edge-url', `http://127.0.0.1:${port}`, '--json']);
   expect(run.exitCode).toBe(1);
-  expect(rowsByCheck(run.json().checks)['EdgeStack hostile URI'].detail).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/ads/%2e%2e/index\\.html: ECONNREFUSED: `));
+  expect(rowsByCheck(run.json().checks)['EdgeStack hostile URI'].detail).toMatch(
+    new RegExp(`^http://127\\.0\\.0\\.1:${port}/ads/%2e%2e/index\\.html: ECONNREFUSED: `),
+  );
 });
 
 test('--edge-url must be an origin', async () => {
   const failure = await runSmoke(['EdgeStack', '--edge-url', 'https://example.com/ads']).catch((error: unknown) => error);
-  expect(describeFailure(failure)).toBe('--edge-url="https://example.com/ads" is not an origin such as https://d111111abcdef8.cloudfront.net');
+  expect(describeFailure(failure)).toBe(
+    '--edge-url="https://example.com/ads" is not an origin such as https://d111111abcdef8.cloudfront.net',
+  );
 });
 
 test('URLs keep their path as written: no dot segment is resolved', () => {

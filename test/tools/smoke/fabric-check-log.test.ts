@@ -54,7 +54,9 @@ describe('the patterns follow the programs that print the lines', () => {
   });
 
   test("mnp-run.sh prefixes each node's fi_info provider and domain, and its failures, with [node N]", () => {
-    expect(entryPoint).toContain(`grep -E '^ *(provider|domain):' "$STATE/fi_info" | tr -s ' ' | paste -d ' ' - - | sort -u | sed "s/^/[node \${INDEX}]  /"`);
+    expect(entryPoint).toContain(
+      `grep -E '^ *(provider|domain):' "$STATE/fi_info" | tr -s ' ' | paste -d ' ' - - | sort -u | sed "s/^/[node \${INDEX}]  /"`,
+    );
     expect(entryPoint).toContain('log() { echo "[node ${INDEX}] $*"; }');
     expect(entryPoint).toContain('log "FAIL: $*" >&2');
   });

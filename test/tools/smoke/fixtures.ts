@@ -12,7 +12,6 @@ export const HEALTHY_MAIN_LOG = [
   '[node 0] PASS: /opt/hpc-job/bin/mpi-fabric-check ran on 2 nodes',
 ];
 
-
 /** Node 1's own log: its fi_info and its registration. */
 export const HEALTHY_NODE_1_LOG = [
   '[node 1] fi_info -p efa (EFA interfaces on this node: 1)',
@@ -119,3 +118,22 @@ export const ALARMS = ['DlqNotEmpty', 'MessageTooOld', 'DeliveryDlqNotEmpty'].ma
   AlarmActions: [TOPIC_ARN],
   OKActions: [TOPIC_ARN],
 }));
+
+const PCS_CLUSTER_ARN = `arn:aws:pcs:eu-west-1:${ACCOUNT}:cluster/pcs_abc123`;
+
+/** HpcClusterStack's outputs with hpc.scheduler=slurm. */
+export const SLURM_OUTPUTS = {
+  Scheduler: 'slurm',
+  InstanceType: 'c5n.18xlarge',
+  NodeCount: '2',
+  PcsClusterId: 'pcs_abc123',
+  PcsClusterArn: PCS_CLUSTER_ARN,
+  PcsQueueId: 'pcs_queue1',
+  PcsQueueArn: `${PCS_CLUSTER_ARN}/queue/pcs_queue1`,
+  SlurmPartition: 'efa',
+  PcsComputeNodeGroupId: 'pcs_compute1',
+  PcsComputeNodeGroupArn: `${PCS_CLUSTER_ARN}/computenodegroup/pcs_compute1`,
+  PcsLoginNodeGroupId: 'pcs_login1',
+  PcsLoginNodeGroupArn: `${PCS_CLUSTER_ARN}/computenodegroup/pcs_login1`,
+  LoginNodeCommand: 'aws ec2 describe-instances ...',
+};

@@ -46,11 +46,27 @@ function answerCluster(answers: ClusterAnswers = {}): void {
     jobs: jobs.map((id) => {
       if (id === JOB_ID) {
         const status = statuses[Math.min(polls++, statuses.length - 1)];
-        return { jobId: id, jobName: 'x', jobQueue: JOB_QUEUE_ARN, jobDefinition: JOB_DEFINITION_ARN, status, statusReason: answers.statusReason, startedAt: 0 };
+        return {
+          jobId: id,
+          jobName: 'x',
+          jobQueue: JOB_QUEUE_ARN,
+          jobDefinition: JOB_DEFINITION_ARN,
+          status,
+          statusReason: answers.statusReason,
+          startedAt: 0,
+        };
       }
       const node = Number(id.split('#')[1]);
       const stream = logs[node] === undefined ? undefined : STREAMS[node];
-      return { jobId: id, jobName: 'x', jobQueue: JOB_QUEUE_ARN, jobDefinition: JOB_DEFINITION_ARN, status: 'SUCCEEDED', startedAt: 0, container: { logStreamName: stream } };
+      return {
+        jobId: id,
+        jobName: 'x',
+        jobQueue: JOB_QUEUE_ARN,
+        jobDefinition: JOB_DEFINITION_ARN,
+        status: 'SUCCEEDED',
+        startedAt: 0,
+        container: { logStreamName: stream },
+      };
     }),
   }));
   // Two pages per stream, then the same token again: the end of the stream.
@@ -58,7 +74,11 @@ function answerCluster(answers: ClusterAnswers = {}): void {
     const lines = logs[STREAMS.indexOf(logStreamName)] ?? [];
     const half = Math.ceil(lines.length / 2);
     const page = nextToken === undefined ? lines.slice(0, half) : nextToken === 'f1' ? lines.slice(half) : [];
-    return { events: page.map((message, index) => ({ message, timestamp: index })), nextForwardToken: nextToken === undefined ? 'f1' : 'f2', nextBackwardToken: 'b' };
+    return {
+      events: page.map((message, index) => ({ message, timestamp: index })),
+      nextForwardToken: nextToken === undefined ? 'f1' : 'f2',
+      nextBackwardToken: 'b',
+    };
   });
 }
 
@@ -81,7 +101,9 @@ describe('the fabric check on AWS Batch', () => {
     expect(rows['HpcClusterStack nodes'].detail).toBe('2 of 2 nodes, allreduce over 72 ranks: OK on every node');
     expect(rows['HpcClusterStack EFA provider'].detail).toBe('efa on all 2 nodes (domains: rdmap0s6-rdm)');
     expect(rows['HpcClusterStack latency']).toMatchObject({ measured: { value: 15.73, unit: 'us' } });
-    expect(rows['HpcClusterStack latency'].detail).toMatch(/^15\.73 us one-way, 8 B, rank 0 to rank 36 on another node\. AWS publishes no latency figure for c5n\.18xlarge/);
+    expect(rows['HpcClusterStack latency'].detail).toMatch(
+      /^15\.73 us one-way, 8 B, rank 0 to rank 36 on another node\. AWS publishes no latency figure for c5n\.18xlarge/,
+    );
     expect(rows['HpcClusterStack bandwidth'].detail).toBe(
       '10843.2 MB/s (86.7 Gbps), 1 MiB ping-pong between two nodes: 87 % of the 100 Gbps AWS publishes for c5n.18xlarge ' +
         '(DescribeInstanceTypes, NetworkCards[].PeakBandwidthInGbps); AWS publishes no floor for one rank pair',
@@ -94,7 +116,10 @@ describe('the fabric check on AWS Batch', () => {
       parameters: { program: '/opt/hpc-job/bin/mpi-fabric-check' },
       nodeOverrides: { numNodes: 2 },
     });
-    expect(mocks.logs.commandCalls(GetLogEventsCommand)[0].args[0].input).toMatchObject({ logGroupName: JOB_LOG_GROUP, startFromHead: true });
+    expect(mocks.logs.commandCalls(GetLogEventsCommand)[0].args[0].input).toMatchObject({
+      logGroupName: JOB_LOG_GROUP,
+      startFromHead: true,
+    });
     expect(run.stderrLines).toEqual([
       `HpcClusterStack: submitted job ${JOB_ID} (smoke-fabric-check-${RUN_ID}) over 2 nodes`,
       `HpcClusterStack: job ${JOB_ID}: RUNNABLE after 15 s`,
@@ -118,7 +143,11 @@ describe('the fabric check on AWS Batch', () => {
       '[node 0]   provider: efa  domain: rdmap0s6-rdm',
       '[node 0] FAIL: node(s) 1 of 2 never registered within 600 s (registered: 0); the log of each names its reason',
     ];
-    answerCluster({ statuses: ['RUNNING', 'FAILED'], statusReason: 'Essential container in task exited', logs: [mainLog, ['[node 1] fi_info -p efa (EFA interfaces on this node: 1)']] });
+    answerCluster({
+      statuses: ['RUNNING', 'FAILED'],
+      statusReason: 'Essential container in task exited',
+      logs: [mainLog, ['[node 1] fi_info -p efa (EFA interfaces on this node: 1)']],
+    });
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json']);
     expect(run.exitCode).toBe(1);
     const rows = rowsByCheck(run.json().checks);
@@ -126,9 +155,18 @@ describe('the fabric check on AWS Batch', () => {
     expect(rows['HpcClusterStack job'].detail).toBe(
       `FAILED after 15 s (job ${JOB_ID}): Essential container in task exited; node 0: node(s) 1 of 2 never registered within 600 s (registered: 0); the log of each names its reason`,
     );
-    expect(rows['HpcClusterStack nodes']).toMatchObject({ status: 'fail', detail: "no fabric check verdict in node 0's log: the program did not run to its end" });
-    expect(rows['HpcClusterStack EFA provider']).toMatchObject({ status: 'fail', detail: 'fi_info found no efa provider on node(s) 1 of 2' });
-    expect(rows['HpcClusterStack latency']).toMatchObject({ status: 'fail', detail: "no ping-pong figures: no ping-pong line in node 0's log" });
+    expect(rows['HpcClusterStack nodes']).toMatchObject({
+      status: 'fail',
+      detail: "no fabric check verdict in node 0's log: the program did not run to its end",
+    });
+    expect(rows['HpcClusterStack EFA provider']).toMatchObject({
+      status: 'fail',
+      detail: 'fi_info found no efa provider on node(s) 1 of 2',
+    });
+    expect(rows['HpcClusterStack latency']).toMatchObject({
+      status: 'fail',
+      detail: "no ping-pong figures: no ping-pong line in node 0's log",
+    });
   });
 
   test('still RUNNABLE at --timeout: the job is terminated and the row says why jobs stay RUNNABLE; no real waiting', async () => {
@@ -143,19 +181,26 @@ describe('the fabric check on AWS Batch', () => {
         `still RUNNABLE after 2 min (job ${JOB_ID}); terminated it: a job that stays RUNNABLE has no instances to run on ` +
         '(the vCPU quota for 2 x c5n.18xlarge, capacity in the placement group, or a node whose fabric check failed: docs/hpc.md#troubleshooting)',
     });
-    expect(mocks.batch.commandCalls(TerminateJobCommand)[0].args[0].input).toEqual({ jobId: JOB_ID, reason: 'npm run smoke: no result in time' });
+    expect(mocks.batch.commandCalls(TerminateJobCommand)[0].args[0].input).toEqual({
+      jobId: JOB_ID,
+      reason: 'npm run smoke: no result in time',
+    });
     expect(mocks.logs.commandCalls(GetLogEventsCommand)).toHaveLength(0);
     expect(clock.slept).toBeLessThanOrEqual(120_000);
   });
 
   test('a job that cannot be terminated after the timeout: the command to do it by hand', async () => {
     answerCluster({ statuses: ['RUNNING'] });
-    mocks.batch.on(TerminateJobCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: {} }));
+    mocks.batch
+      .on(TerminateJobCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: {} }));
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--timeout', '30', '--json']);
     expect(rowsByCheck(run.json().checks)['HpcClusterStack job'].detail).toBe(
       `still RUNNING after 30 s (job ${JOB_ID}); could not terminate it: run aws batch terminate-job --job-id ${JOB_ID} --reason smoke`,
     );
-    expect(run.stderrLines.at(-1)).toMatch(/^HpcClusterStack: could not terminate job a1b2c3d4-job \(Access denied: the IAM identity may not call batch:TerminateJob\./);
+    expect(run.stderrLines.at(-1)).toMatch(
+      /^HpcClusterStack: could not terminate job a1b2c3d4-job \(Access denied: the IAM identity may not call batch:TerminateJob\./,
+    );
   });
 
   test('Ctrl-C while waiting: the job is terminated, the table printed, exit 130', async () => {
@@ -168,7 +213,10 @@ describe('the fabric check on AWS Batch', () => {
     });
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json'], interrupt.deps);
     expect(run.exitCode).toBe(130);
-    expect(mocks.batch.commandCalls(TerminateJobCommand)[0].args[0].input).toEqual({ jobId: JOB_ID, reason: 'npm run smoke: interrupted by Ctrl-C' });
+    expect(mocks.batch.commandCalls(TerminateJobCommand)[0].args[0].input).toEqual({
+      jobId: JOB_ID,
+      reason: 'npm run smoke: interrupted by Ctrl-C',
+    });
     expect(run.json()).toMatchObject({ ok: false, interrupted: true });
     expect(rowsByCheck(run.json().checks)['HpcClusterStack interrupted']).toMatchObject({ status: 'fail' });
   });
@@ -202,7 +250,9 @@ describe('the fabric check on AWS Batch', () => {
     resetMocks();
     answerCluster({ logs: [HEALTHY_MAIN_LOG, undefined] });
     run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json']);
-    expect(rowsByCheck(run.json().checks)['HpcClusterStack EFA provider'].detail).toBe('fi_info found no efa provider on node(s) 1 (no log stream) of 2');
+    expect(rowsByCheck(run.json().checks)['HpcClusterStack EFA provider'].detail).toBe(
+      'fi_info found no efa provider on node(s) 1 (no log stream) of 2',
+    );
   });
 
   test('fewer nodes in the result than the stack has', async () => {
@@ -217,7 +267,7 @@ describe('the fabric check on AWS Batch', () => {
     });
   });
 
-  test("node 0 without a log stream: one row, since nothing ran", async () => {
+  test('node 0 without a log stream: one row, since nothing ran', async () => {
     answerCluster({ statuses: ['FAILED'], statusReason: 'Task failed to start', logs: [undefined, HEALTHY_NODE_1_LOG] });
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json']);
     const checks = run.json().checks.map((row) => row.check);
@@ -227,7 +277,7 @@ describe('the fabric check on AWS Batch', () => {
     );
   });
 
-  test("the verdict reaches the log after the job ends: the log is read again until it is there", async () => {
+  test('the verdict reaches the log after the job ends: the log is read again until it is there', async () => {
     answerCluster();
     let reads = 0;
     mocks.logs.on(GetLogEventsCommand).callsFake(({ logStreamName }: { logStreamName: string }) => {
@@ -243,7 +293,12 @@ describe('the fabric check on AWS Batch', () => {
   test('AccessDenied on SubmitJob: one row naming the action; nothing to terminate', async () => {
     answerCluster();
     mocks.batch.on(SubmitJobCommand).rejects(
-      new BatchServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message: 'User is not authorized to perform: batch:SubmitJob' }),
+      new BatchServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'User is not authorized to perform: batch:SubmitJob',
+      }),
     );
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json']);
     expect(run.exitCode).toBe(1);
@@ -255,23 +310,31 @@ describe('the fabric check on AWS Batch', () => {
 
   test('Batch throttling that outlasts the SDK retries: one row naming the action and the attempts', async () => {
     answerCluster();
-    mocks.batch.on(DescribeJobsCommand).rejects(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException', $metadata: { attempts: 3, httpStatusCode: 429 } }));
+    mocks.batch.on(DescribeJobsCommand).rejects(
+      Object.assign(new Error('Too Many Requests'), {
+        name: 'TooManyRequestsException',
+        $metadata: { attempts: 3, httpStatusCode: 429 },
+      }),
+    );
     mocks.batch.on(TerminateJobCommand).resolves({});
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json']);
     expect(rowsByCheck(run.json().checks)['HpcClusterStack batch check'].detail).toBe(
       'AWS throttled batch:DescribeJobs and 3 attempts were used up: wait a minute and run again (or raise AWS_MAX_ATTEMPTS).',
     );
     // The wait failed, so the job was terminated rather than left to run.
-    expect(mocks.batch.commandCalls(TerminateJobCommand)[0].args[0].input).toEqual({ jobId: JOB_ID, reason: 'npm run smoke: the wait failed' });
+    expect(mocks.batch.commandCalls(TerminateJobCommand)[0].args[0].input).toEqual({
+      jobId: JOB_ID,
+      reason: 'npm run smoke: the wait failed',
+    });
   });
 });
 
 describe('the scheduler comes from the stack outputs', () => {
   test('a scheduler without a module of its own: one failing line, nothing submitted', async () => {
-    deployStacks({ HpcClusterStack: { Scheduler: 'slurm', InstanceType: 'hpc7g.16xlarge', NodeCount: '4' } });
+    deployStacks({ HpcClusterStack: { Scheduler: 'lsf', InstanceType: 'hpc7g.16xlarge', NodeCount: '4' } });
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1']);
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/^HpcClusterStack\s+scheduler\s+FAIL\s+scheduler slurm: no smoke check yet$/m);
+    expect(run.stdout).toMatch(/^HpcClusterStack\s+scheduler\s+FAIL\s+scheduler lsf: this version of npm run smoke has no check for it$/m);
     expect(mocks.batch.calls()).toHaveLength(0);
   });
 
@@ -288,6 +351,8 @@ describe('the scheduler comes from the stack outputs', () => {
   test('a stack deployed before the Scheduler output existed', async () => {
     deployStacks({ HpcClusterStack: { JobQueueArn: JOB_QUEUE_ARN } });
     const run = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1', '--json']);
-    expect(rowsByCheck(run.json().checks)['HpcClusterStack checks'].detail).toMatch(/^HpcClusterStack has no output Scheduler: deploy it again/);
+    expect(rowsByCheck(run.json().checks)['HpcClusterStack checks'].detail).toMatch(
+      /^HpcClusterStack has no output Scheduler: deploy it again/,
+    );
   });
 });

@@ -90,7 +90,10 @@ test('nodes in two AZs', async () => {
 
 test('a node outside the placement group, and a group that names none', async () => {
   answerGroup([{ id: 'i-0aaa' }, { id: 'i-0bbb', placementGroup: '' }]);
-  expect((await checksOf())['HpcClusterStack placement group']).toMatchObject({ status: 'fail', detail: `not in ${PLACEMENT_GROUP}: i-0bbb (none)` });
+  expect((await checksOf())['HpcClusterStack placement group']).toMatchObject({
+    status: 'fail',
+    detail: `not in ${PLACEMENT_GROUP}: i-0bbb (none)`,
+  });
   resetMocks();
   answerGroup([{ id: 'i-0aaa' }, { id: 'i-0bbb' }], { PlacementGroup: undefined });
   expect((await checksOf())['HpcClusterStack placement group'].detail).toBe(
@@ -111,5 +114,15 @@ test('the group named by the output is gone', async () => {
   mocks.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
   expect((await checksOf())['HpcClusterStack static check'].detail).toBe(
     `the Auto Scaling group ${STATIC_OUTPUTS.AutoScalingGroupName} (output AutoScalingGroupName) does not exist`,
+  );
+});
+
+test('Auto Scaling throttled past the SDK retries: one row naming the action and the attempts', async () => {
+  deployStacks({ HpcClusterStack: STATIC_OUTPUTS });
+  mocks.autoScaling
+    .on(DescribeAutoScalingGroupsCommand)
+    .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { attempts: 3, httpStatusCode: 400 } }));
+  expect((await checksOf())['HpcClusterStack static check'].detail).toBe(
+    'AWS throttled autoscaling:DescribeAutoScalingGroups and 3 attempts were used up: wait a minute and run again (or raise AWS_MAX_ATTEMPTS).',
   );
 });

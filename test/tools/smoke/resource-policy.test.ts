@@ -47,14 +47,20 @@ test('the TLS-only Deny does not apply to a request over TLS', () => {
 });
 
 test('wildcards: * and ? in actions (without case) and resources; Principal AWS *', () => {
-  expect(decide([allow({ Action: 'KMS:GenerateDataKey*', Resource: '*' })], { ...request({}, 'kms:GenerateDataKey'), resource: 'arn:aws:kms:x' }).allowed).toBe(true);
+  expect(
+    decide([allow({ Action: 'KMS:GenerateDataKey*', Resource: '*' })], { ...request({}, 'kms:GenerateDataKey'), resource: 'arn:aws:kms:x' })
+      .allowed,
+  ).toBe(true);
   expect(decide([allow({ Resource: 'arn:aws:sns:eu-west-?:123456789012:*' })], request()).allowed).toBe(true);
   expect(decide([allow({ Principal: { AWS: '*' } })], request()).allowed).toBe(true);
 });
 
 test('conditions: StringEquals and ArnLike hold for this account alarms only', () => {
   const guarded = allow({
-    Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*' } },
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*' },
+    },
   });
   expect(decide([guarded], request()).allowed).toBe(true);
   expect(decide([guarded], request({ 'aws:SourceAccount': '999999999999' })).allowed).toBe(false);

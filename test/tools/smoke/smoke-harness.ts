@@ -1,6 +1,7 @@
 import '../support/quiet-sdk-warning';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { BatchClient } from '@aws-sdk/client-batch';
+import { CloudControlClient } from '@aws-sdk/client-cloudcontrol';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -9,10 +10,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createSmokeClients } from '../../../tools/smoke/aws-clients';
 import type { Clock } from '../../../tools/smoke/clock';
 import { type SmokeDeps, smokeMain } from '../../../tools/smoke/main';
-import { capturedLog, captureStdout, iamActionsSent } from '../support/aws-mocks';
+import { type IamAction, iamActionOfCommand } from '../../../tools/shared/iam-policy';
+import { capturedLog, captureStdout } from '../support/aws-mocks';
 
 /** Every client the smoke tool builds, mocked at the class: each instance, whatever its region, answers from here. */
 export const mocks = {
@@ -26,6 +30,8 @@ export const mocks = {
   sns: mockClient(SNSClient),
   kms: mockClient(KMSClient),
   cloudWatch: mockClient(CloudWatchClient),
+  cloudControl: mockClient(CloudControlClient),
+  ssm: mockClient(SSMClient),
 };
 
 /** The IAM prefix of each mocked service. */
@@ -40,21 +46,45 @@ const IAM_PREFIXES: Record<keyof typeof mocks, string> = {
   sns: 'sns',
   kms: 'kms',
   cloudWatch: 'cloudwatch',
+  cloudControl: 'cloudformation',
+  ssm: 'ssm',
 };
 
 /**
- * Commands whose IAM action is not their own name: ListObjectsV2 is authorized by s3:ListBucket
- * (Service Authorization Reference, Amazon S3:
- * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+ * The IAM actions one call needs, when they are not just its command's name:
+ * - ListObjectsV2 is authorized by s3:ListBucket, and DeleteObject with a VersionId by
+ *   s3:DeleteObjectVersion (Service Authorization Reference, Amazon S3:
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html);
+ * - Cloud Control's GetResource also runs the resource type's read handler with the caller's
+ *   credentials (API_GetResource, RoleArn), whose permissions the type's schema lists.
  */
-const ACTION_OF_COMMAND: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
+function actionsOfCall(action: IamAction, input: Record<string, unknown>): string[] {
+  if (action === 's3:ListObjectsV2') return ['s3:ListBucket'];
+  if (action === 's3:DeleteObject' && input.VersionId !== undefined) return ['s3:DeleteObjectVersion'];
+  if (action === 'cloudformation:GetResource') {
+    const reader = READ_HANDLER_ACTIONS[String(input.TypeName)];
+    if (reader === undefined) throw new Error(`no read handler permissions known for ${String(input.TypeName)}`);
+    return [action, ...reader];
+  }
+  return [action];
+}
 
-/** The IAM actions of every command the mocks received. */
+/** handlers.read.permissions of the AWS::PCS::* schemas in the CloudFormation registry. */
+const READ_HANDLER_ACTIONS: Record<string, string[]> = {
+  'AWS::PCS::Cluster': ['pcs:GetCluster', 'pcs:ListTagsForResource'],
+  'AWS::PCS::ComputeNodeGroup': ['pcs:GetComputeNodeGroup', 'pcs:ListTagsForResource'],
+  'AWS::PCS::Queue': ['pcs:GetQueue', 'pcs:ListTagsForResource'],
+};
+
+/** The IAM actions of every call the mocks received. */
 export function actionsSent(): string[] {
-  return (Object.keys(mocks) as (keyof typeof mocks)[])
-    .flatMap((name) => iamActionsSent(IAM_PREFIXES[name], mocks[name]))
-    .map((action) => ACTION_OF_COMMAND[action] ?? action)
-    .sort();
+  const actions = (Object.keys(mocks) as (keyof typeof mocks)[]).flatMap((name) =>
+    mocks[name].calls().flatMap((call) => {
+      const command = call.args[0] as unknown as { input: Record<string, unknown> };
+      return actionsOfCall(iamActionOfCommand(IAM_PREFIXES[name], command), command.input);
+    }),
+  );
+  return [...new Set(actions)].sort();
 }
 
 export function resetMocks(): void {
@@ -116,18 +146,7 @@ export async function runSmoke(args: string[], deps: Partial<SmokeDeps> = {}) {
   const { lines, log } = capturedLog();
   const clock = (deps.clock as FakeClock | undefined) ?? new FakeClock();
   const fullDeps: SmokeDeps = {
-    clients: (settings) => ({
-      cloudFormation: new CloudFormationClient(settings),
-      batch: new BatchClient(settings),
-      logs: new CloudWatchLogsClient(settings),
-      ec2: new EC2Client(settings),
-      autoScaling: new AutoScalingClient(settings),
-      s3: new S3Client(settings),
-      sqs: new SQSClient(settings),
-      sns: new SNSClient(settings),
-      kms: new KMSClient(settings),
-      cloudWatch: new CloudWatchClient(settings),
-    }),
+    clients: createSmokeClients,
     clock,
     log,
     runId: () => RUN_ID,
@@ -135,7 +154,13 @@ export async function runSmoke(args: string[], deps: Partial<SmokeDeps> = {}) {
     ...deps,
   };
   const { result: exitCode, stdout } = await captureStdout(() => smokeMain(args, fullDeps));
-  return { exitCode, stdout, stderrLines: lines, clock, json: () => JSON.parse(stdout) as { checks: Row[]; ok: boolean; interrupted: boolean; stacks: unknown[] } };
+  return {
+    exitCode,
+    stdout,
+    stderrLines: lines,
+    clock,
+    json: () => JSON.parse(stdout) as { checks: Row[]; ok: boolean; interrupted: boolean; stacks: unknown[] },
+  };
 }
 
 /** A row of `--json`. */

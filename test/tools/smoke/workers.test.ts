@@ -30,9 +30,13 @@ afterEach(() => {
 function answerFleet(options: { listingsBeforeThumbnail?: number; thumbnailBytes?: Uint8Array } = {}): void {
   deployStacks({ WorkerFleetStack: WORKER_OUTPUTS });
   mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: ALARMS });
-  mocks.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { TopicArn: TOPIC_ARN, Policy: alarmTopicPolicy(), KmsMasterKeyId: KEY_ARN } });
+  mocks.sns
+    .on(GetTopicAttributesCommand)
+    .resolves({ Attributes: { TopicArn: TOPIC_ARN, Policy: alarmTopicPolicy(), KmsMasterKeyId: KEY_ARN } });
   mocks.kms.on(GetKeyPolicyCommand).resolves({ Policy: alarmKeyPolicy(), PolicyName: 'default' });
-  mocks.s3.on(PutObjectCommand).callsFake(({ Key }: { Key: string }) => ({ VersionId: Key.endsWith('sample.png') ? 'v-sample' : 'v-poison' }));
+  mocks.s3
+    .on(PutObjectCommand)
+    .callsFake(({ Key }: { Key: string }) => ({ VersionId: Key.endsWith('sample.png') ? 'v-sample' : 'v-poison' }));
   let listings = 0;
   mocks.s3
     .on(ListObjectsV2Command)
@@ -85,7 +89,9 @@ describe('the thumbnail round trip and the alarm path', () => {
     expect(rows['WorkerFleetStack key policy'].detail).toBe(
       'a statement without Sid lets cloudwatch.amazonaws.com kms:GenerateDataKey and kms:Decrypt for the 3 alarms, on the condition of aws:SourceAccount, aws:SourceArn',
     );
-    expect(rows['WorkerFleetStack cleanup'].detail).toBe('removed all 2 objects it created or expected (1 by version id, leaving no delete marker)');
+    expect(rows['WorkerFleetStack cleanup'].detail).toBe(
+      'removed all 2 objects it created or expected (1 by version id, leaving no delete marker)',
+    );
 
     const upload = mocks.s3.commandCalls(PutObjectCommand)[0].args[0].input;
     expect(upload).toMatchObject({ Bucket: INPUT, Key: INPUT_KEY, ContentType: 'image/png' });
@@ -110,7 +116,9 @@ describe('the thumbnail round trip and the alarm path', () => {
     const rows = rowsByCheck(run.json().checks);
     expect(rows['WorkerFleetStack thumbnail']).toMatchObject({
       status: 'fail',
-      detail: expect.stringMatching(new RegExp(`^no thumbnail at s3://${OUTPUT}/${THUMBNAIL_KEY} within 1 min: the workers did not process`)),
+      detail: expect.stringMatching(
+        new RegExp(`^no thumbnail at s3://${OUTPUT}/${THUMBNAIL_KEY} within 1 min: the workers did not process`),
+      ),
     });
     expect(rows['WorkerFleetStack cleanup'].status).toBe('pass');
     expect(mocks.s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
@@ -120,7 +128,10 @@ describe('the thumbnail round trip and the alarm path', () => {
   test('a thumbnail of the wrong size, and one that is no image', async () => {
     answerFleet({ thumbnailBytes: await generatedPng(64, 48) });
     let rows = rowsByCheck((await runSmoke(['WorkerFleetStack', '--region', 'eu-west-1', '--json'])).json().checks);
-    expect(rows['WorkerFleetStack thumbnail']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/is a 64x48 PNG; expected a 256x192 PNG$/) });
+    expect(rows['WorkerFleetStack thumbnail']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/is a 64x48 PNG; expected a 256x192 PNG$/),
+    });
     resetMocks();
     answerFleet({ thumbnailBytes: Buffer.from('<Error>AccessDenied</Error>') });
     rows = rowsByCheck((await runSmoke(['WorkerFleetStack', '--region', 'eu-west-1', '--json'])).json().checks);
@@ -143,9 +154,31 @@ describe('the thumbnail round trip and the alarm path', () => {
     expect(mocks.s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
   });
 
+  test('S3 throttled past the SDK retries while polling: one row naming the action; the objects are removed all the same', async () => {
+    answerFleet();
+    mocks.s3.on(ListObjectsV2Command).rejects(
+      new S3ServiceException({
+        name: 'SlowDown',
+        $fault: 'client',
+        $metadata: { attempts: 3, httpStatusCode: 503 },
+        message: 'Please reduce your request rate.',
+      }),
+    );
+    const run = await runSmoke(['WorkerFleetStack', '--region', 'eu-west-1', '--json']);
+    expect(run.exitCode).toBe(1);
+    const rows = rowsByCheck(run.json().checks);
+    expect(rows['WorkerFleetStack thumbnail'].detail).toBe(
+      'AWS throttled s3:ListBucket and 3 attempts were used up: wait a minute and run again (or raise AWS_MAX_ATTEMPTS).',
+    );
+    expect(rows['WorkerFleetStack cleanup'].status).toBe('pass');
+    expect(mocks.s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+  });
+
   test('AccessDenied on the upload: one row naming s3:PutObject; nothing to remove', async () => {
     answerFleet();
-    mocks.s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'Access Denied' }));
+    mocks.s3
+      .on(PutObjectCommand)
+      .rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'Access Denied' }));
     const rows = rowsByCheck((await runSmoke(['WorkerFleetStack', '--region', 'eu-west-1', '--json'])).json().checks);
     expect(rows['WorkerFleetStack thumbnail'].detail).toMatch(/^Access denied: the IAM identity may not call s3:PutObject\./);
     expect(rows['WorkerFleetStack cleanup']).toMatchObject({ status: 'pass', detail: 'nothing was created' });
@@ -182,7 +215,8 @@ describe('--poison', () => {
       stack: 'WorkerFleetStack',
       check: 'poison message',
       status: 'pass',
-      detail: 'in the dead-letter queue 2 s after the upload began, failure-class=NotAnImageError ("not a PNG, JPEG, GIF, BMP or TIFF file"); removed from the queue',
+      detail:
+        'in the dead-letter queue 2 s after the upload began, failure-class=NotAnImageError ("not a PNG, JPEG, GIF, BMP or TIFF file"); removed from the queue',
       measured: { value: 2, unit: 's' },
     });
     expect(mocks.sqs.commandCalls(ReceiveMessageCommand)[0].args[0].input).toEqual({
@@ -195,9 +229,15 @@ describe('--poison', () => {
     expect(mocks.sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input)).toEqual([
       { QueueUrl: DLQ_URL, ReceiptHandle: 'r-other', VisibilityTimeout: 0 },
     ]);
-    expect(mocks.sqs.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input)).toEqual([{ QueueUrl: DLQ_URL, ReceiptHandle: 'r-ours' }]);
+    expect(mocks.sqs.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: DLQ_URL, ReceiptHandle: 'r-ours' },
+    ]);
     expect(mocks.s3.commandCalls(PutObjectCommand)[1].args[0].input).toMatchObject({ Bucket: INPUT, Key: POISON_KEY });
-    expect(mocks.s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toEqual([INPUT_KEY, THUMBNAIL_KEY, POISON_KEY]);
+    expect(mocks.s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+      INPUT_KEY,
+      THUMBNAIL_KEY,
+      POISON_KEY,
+    ]);
   });
 
   test('dead-lettered for another reason: fail, naming both classes', async () => {
@@ -206,7 +246,8 @@ describe('--poison', () => {
     const rows = rowsByCheck((await runSmoke(['WorkerFleetStack', '--region', 'eu-west-1', '--poison', '--json'])).json().checks);
     expect(rows['WorkerFleetStack poison message']).toMatchObject({
       status: 'fail',
-      detail: 'in the dead-letter queue 0 s after the upload began, but with failure-class=NoSuchKey; expected NotAnImageError (removed from the queue)',
+      detail:
+        'in the dead-letter queue 0 s after the upload began, but with failure-class=NoSuchKey; expected NotAnImageError (removed from the queue)',
     });
   });
 
@@ -217,7 +258,9 @@ describe('--poison', () => {
     const rows = rowsByCheck(run.json().checks);
     expect(rows['WorkerFleetStack poison message']).toMatchObject({
       status: 'fail',
-      detail: expect.stringMatching(/^s3:\/\/.*not-an-image\.png was not in the dead-letter queue within 20 s: the worker did not dead-letter it/),
+      detail: expect.stringMatching(
+        /^s3:\/\/.*not-an-image\.png was not in the dead-letter queue within 20 s: the worker did not dead-letter it/,
+      ),
     });
     expect(mocks.s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toContain(POISON_KEY);
   });
@@ -246,7 +289,13 @@ describe('can the alarms reach their topic', () => {
 
   test('a CloudWatch statement without the source conditions: any account could publish', async () => {
     answerFleet();
-    const open = { Sid: 'Open', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: TOPIC_ARN };
+    const open = {
+      Sid: 'Open',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: TOPIC_ARN,
+    };
     topicAttributes({ Policy: alarmTopicPolicy({ cloudWatchStatement: open }), KmsMasterKeyId: KEY_ARN });
     expect((await alarmRows()).topic).toMatchObject({
       status: 'fail',
@@ -259,7 +308,9 @@ describe('can the alarms reach their topic', () => {
     const deny = { Sid: 'NoAlarms', Effect: 'Deny', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:*', Resource: '*' };
     const policy = JSON.parse(alarmTopicPolicy()) as { Statement: object[] };
     topicAttributes({ Policy: JSON.stringify({ ...policy, Statement: [...policy.Statement, deny] }), KmsMasterKeyId: KEY_ARN });
-    expect((await alarmRows()).topic.detail).toBe(`statement "NoAlarms" denies cloudwatch.amazonaws.com sns:Publish for ${ALARMS[0].AlarmArn}`);
+    expect((await alarmRows()).topic.detail).toBe(
+      `statement "NoAlarms" denies cloudwatch.amazonaws.com sns:Publish for ${ALARMS[0].AlarmArn}`,
+    );
   });
 
   test('a key policy that does not let CloudWatch use the key', async () => {
@@ -274,7 +325,10 @@ describe('can the alarms reach their topic', () => {
   test('the AWS managed key aws/sns can never be used by CloudWatch', async () => {
     answerFleet();
     topicAttributes({ Policy: alarmTopicPolicy(), KmsMasterKeyId: 'alias/aws/sns' });
-    expect((await alarmRows()).key).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^the topic uses the AWS managed key aws\/sns/) });
+    expect((await alarmRows()).key).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^the topic uses the AWS managed key aws\/sns/),
+    });
     expect(mocks.kms.calls()).toHaveLength(0);
   });
 

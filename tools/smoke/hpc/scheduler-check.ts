@@ -11,8 +11,8 @@ export interface ClusterShape {
 
 /**
  * The smoke check of one HPC scheduler. HpcClusterStack's `Scheduler` output selects the module;
- * a scheduler with a module of its own (Slurm on AWS PCS, say) adds one that implements this,
- * reading the outputs its stack writes, and lists it in SCHEDULER_CHECKS (hpc-cluster-check.ts).
+ * each scheduler has a module that implements this, reading the outputs its stack writes, listed
+ * in SCHEDULER_CHECKS (hpc-cluster-check.ts).
  */
 export interface SchedulerSmokeCheck {
   /** The `Scheduler` output value this module checks (`hpc.scheduler`). */
