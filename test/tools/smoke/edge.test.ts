@@ -4,7 +4,7 @@ import { readRouteVariants } from '../../../lib/edge/edge-sources';
 import { NOT_FOUND_PAGE_KEY, sampleObjects } from '../../../lib/edge/sample-ads';
 import { rawUrl } from '../../../tools/smoke/edge/http-get';
 import { describeFailure } from '../../../tools/shared/failure-line';
-import { actionsSent, deployStacks, FakeClock, resetMocks, rowsByCheck, runSmoke } from './smoke-harness';
+import { actionsSent, deployStacks, expectDocsExample, FakeClock, resetMocks, rowsByCheck, runSmoke } from './smoke-harness';
 
 /** EdgeStack's outputs on a real distribution; the tests send the same paths to a server on loopback. */
 const EDGE_OUTPUTS = {
@@ -120,6 +120,14 @@ test('the distribution answers as documented: every row passes, over one connect
   expect(paths).toEqual(['/ads/banner.svg', '/ads/no-such-ad.svg', '/ads/%2e%2e/index.html', '/ads/banner.svg']);
   expect(connections).toBe(1);
   expect(run.stderrLines).toEqual([`EdgeStack: GET ${origin}/ads/banner.svg`]);
+});
+
+test('the summary table, as the deploy sections show it (the loopback origin written as the distribution)', async () => {
+  const { stdout } = await runSmoke(['EdgeStack', '--edge-url', origin]);
+  // Only the last column holds the origin, and it is not padded: the table keeps its layout.
+  const asDeployed = stdout.split(origin).join(`https://${EDGE_OUTPUTS.DistributionDomainName}`);
+  expectDocsExample('docs/edge.md', 'edge', asDeployed);
+  expectDocsExample('README.md', 'edge', asDeployed);
 });
 
 test('without --edge-url the requests go to the URLs of the stack outputs', async () => {

@@ -4,7 +4,18 @@ import { DescribeInstanceTypesCommand } from '@aws-sdk/client-ec2';
 import { STACK_CHECKS } from '../../../tools/smoke/main';
 import { smokeIamStatements } from '../../../tools/smoke/smoke-iam-policy';
 import { BATCH_OUTPUTS, HEALTHY_MAIN_LOG, HEALTHY_NODE_1_LOG, JOB_DEFINITION_ARN, JOB_LOG_GROUP, JOB_QUEUE_ARN } from './fixtures';
-import { actionsSent, ctrlC, deployStacks, FakeClock, mocks, resetMocks, RUN_ID, rowsByCheck, runSmoke } from './smoke-harness';
+import {
+  actionsSent,
+  ctrlC,
+  expectDocsExample,
+  deployStacks,
+  FakeClock,
+  mocks,
+  resetMocks,
+  RUN_ID,
+  rowsByCheck,
+  runSmoke,
+} from './smoke-harness';
 
 const JOB_ID = 'a1b2c3d4-job';
 const STREAMS = ['mpi/default/node0task', 'mpi/default/node1task'];
@@ -136,6 +147,7 @@ describe('the fabric check on AWS Batch', () => {
     expect(stdout).toMatch(/^STACK\s+CHECK\s+RESULT\s+DETAIL$/m);
     expect(stdout).toMatch(/^HpcClusterStack\s+bandwidth\s+PASS\s+10843\.2 MB\/s/m);
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('Smoke test passed: 7 checks on HpcClusterStack.');
+    expectDocsExample('docs/hpc.md', 'batch', stdout);
   });
 
   test('a failed job: its reason and the failing node line; exit 1', async () => {

@@ -10,7 +10,18 @@ import {
 import { STACK_CHECKS } from '../../../tools/smoke/main';
 import { smokeIamStatements } from '../../../tools/smoke/smoke-iam-policy';
 import { SLURM_OUTPUTS } from './fixtures';
-import { actionsSent, ctrlC, deployStacks, FakeClock, mocks, resetMocks, RUN_ID, rowsByCheck, runSmoke } from './smoke-harness';
+import {
+  actionsSent,
+  ctrlC,
+  deployStacks,
+  expectDocsExample,
+  FakeClock,
+  mocks,
+  resetMocks,
+  RUN_ID,
+  rowsByCheck,
+  runSmoke,
+} from './smoke-harness';
 
 const LOGIN_INSTANCE = 'i-0login0000000000a';
 const COMMAND_ID = '11111111-2222-3333-4444-555555555555';
@@ -114,6 +125,12 @@ describe('Slurm on AWS PCS', () => {
       `HpcClusterStack: command ${COMMAND_ID}: Success after 30 s`,
     ]);
     expect(mocks.ssm.commandCalls(CancelCommandCommand)).toHaveLength(0);
+  });
+
+  test('the summary table, as the Slurm walkthrough shows it', async () => {
+    answerCluster();
+    const { stdout } = await runSmoke(['HpcClusterStack', '--region', 'eu-west-1']);
+    expectDocsExample('docs/hpc.md', 'slurm', stdout);
   });
 
   test('a resource that failed to create, and one still updating: each row says why; no job is sent', async () => {

@@ -3,7 +3,7 @@ import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { STACK_CHECKS } from '../../../tools/smoke/main';
 import { smokeIamStatements } from '../../../tools/smoke/smoke-iam-policy';
 import { STATIC_OUTPUTS } from './fixtures';
-import { actionsSent, deployStacks, mocks, resetMocks, rowsByCheck, runSmoke } from './smoke-harness';
+import { actionsSent, deployStacks, expectDocsExample, mocks, resetMocks, rowsByCheck, runSmoke } from './smoke-harness';
 
 const PLACEMENT_GROUP = 'HpcClusterStack-FabricPlacementGroup-1A2B3C';
 
@@ -70,6 +70,7 @@ test('two nodes in service, in one AZ and the placement group: pass', async () =
     AutoScalingGroupNames: [STATIC_OUTPUTS.AutoScalingGroupName],
   });
   expect(mocks.ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input).toEqual({ InstanceIds: ['i-0aaa', 'i-0bbb'] });
+  expectDocsExample('docs/hpc.md', 'static', (await runSmoke(['HpcClusterStack', '--region', 'eu-west-1'])).stdout);
 });
 
 test('a node being replaced: not in service, named with its state', async () => {

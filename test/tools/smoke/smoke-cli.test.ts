@@ -3,7 +3,7 @@ import { iamPolicyOf } from '../../../tools/shared/iam-policy';
 import { describeFailure } from '../../../tools/shared/failure-line';
 import { STACK_CHECKS } from '../../../tools/smoke/main';
 import { smokeIamStatements } from '../../../tools/smoke/smoke-iam-policy';
-import { deployStacks, mocks, resetMocks, runSmoke } from './smoke-harness';
+import { deployStacks, expectDocsExample, mocks, resetMocks, runSmoke } from './smoke-harness';
 
 /**
  * An HPC cluster of a scheduler this version has no module for (a stack deployed from a newer
@@ -140,6 +140,7 @@ describe('--iam-policy', () => {
     });
     expect(new Set(policy.Statement.map((statement) => statement.Sid)).size).toBe(policy.Statement.length);
     expect(mocks.cloudFormation.calls()).toHaveLength(0);
+    expectDocsExample('docs/tools.md', 'iam-policy', run.stdout);
   });
 
   test('"*" only for the actions that support no resource-level permissions', async () => {

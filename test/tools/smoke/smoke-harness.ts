@@ -1,4 +1,6 @@
 import '../support/quiet-sdk-warning';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { CloudControlClient } from '@aws-sdk/client-cloudcontrol';
@@ -187,4 +189,29 @@ export function deployStacks(stacks: Record<string, Record<string, string>>, sta
     const Outputs: Output[] = Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
     return { Stacks: [{ StackName, StackStatus: status, CreationTime: new Date(0), Outputs }] };
   });
+}
+
+const REPO = path.join(__dirname, '..', '..', '..');
+
+/**
+ * Holds a guide's example of `npm run smoke` output to what the tool really prints: the fenced
+ * block after `<!-- smoke-example: NAME -->` in `file` must equal `stdout`. With
+ * SMOKE_DOCS_WRITE=1 the block is rewritten from the run instead (then review the diff).
+ */
+export function expectDocsExample(file: string, name: string, stdout: string): void {
+  const docPath = path.join(REPO, file);
+  const lines = fs.readFileSync(docPath, 'utf8').split('\n');
+  const marker = lines.indexOf(`<!-- smoke-example: ${name} -->`);
+  if (marker < 0) throw new Error(`${file} has no <!-- smoke-example: ${name} --> marker`);
+  const open = marker + 1;
+  const close = lines.indexOf('```', open + 1);
+  if (!lines[open]?.startsWith('```') || close < 0)
+    throw new Error(`${file}: the smoke-example ${name} marker is not followed by a fenced block`);
+  const expected = stdout.replace(/\n$/, '').split('\n');
+  if (process.env.SMOKE_DOCS_WRITE === '1') {
+    lines.splice(open + 1, close - open - 1, ...expected);
+    fs.writeFileSync(docPath, lines.join('\n'));
+    return;
+  }
+  expect(lines.slice(open + 1, close)).toEqual(expected);
 }

@@ -8,7 +8,18 @@ import { STACK_CHECKS } from '../../../tools/smoke/main';
 import { smokeIamStatements } from '../../../tools/smoke/smoke-iam-policy';
 import { generatedPng } from '../../../tools/smoke/workers/sample-image';
 import { alarmKeyPolicy, alarmTopicPolicy, ALARMS, DLQ_URL, KEY_ARN, TOPIC_ARN, WORKER_OUTPUTS } from './fixtures';
-import { actionsSent, ctrlC, deployStacks, FakeClock, mocks, resetMocks, RUN_ID, rowsByCheck, runSmoke } from './smoke-harness';
+import {
+  actionsSent,
+  ctrlC,
+  deployStacks,
+  expectDocsExample,
+  FakeClock,
+  mocks,
+  resetMocks,
+  RUN_ID,
+  rowsByCheck,
+  runSmoke,
+} from './smoke-harness';
 
 const INPUT_KEY = `incoming/smoke/${RUN_ID}/sample.png`;
 const THUMBNAIL_KEY = `thumbnails/smoke/${RUN_ID}/sample.png.png`;
@@ -106,6 +117,12 @@ describe('the thumbnail round trip and the alarm path', () => {
     expect(run.stderrLines).toEqual([
       `WorkerFleetStack: uploaded s3://${INPUT}/${INPUT_KEY} (384x288 PNG); waiting for s3://${OUTPUT}/${THUMBNAIL_KEY}`,
     ]);
+  });
+
+  test('the summary table, as the deploy section shows it', async () => {
+    answerFleet();
+    const { stdout } = await runSmoke(['WorkerFleetStack', '--region', 'eu-west-1']);
+    expectDocsExample('docs/workers.md', 'workers', stdout);
   });
 
   test('no thumbnail within --timeout: fail, and the upload and the expected thumbnail are removed all the same', async () => {
