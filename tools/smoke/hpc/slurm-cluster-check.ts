@@ -36,8 +36,10 @@ export const slurmClusterCheck: SchedulerSmokeCheck = {
   iamStatements: [
     {
       sid: 'SmokeHpcSlurmReadResource',
-      // Cloud Control's GetResource takes no resource ARN (Service Authorization Reference, AWS
-      // Cloud Control API: https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudcontrol.html).
+      // Cloud Control's GetResource names the resource by type and identifier, not ARN; whether its
+      // action takes a resource type was not confirmed from its Service Authorization Reference
+      // row (https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudcontrol.html),
+      // so "*": the PCS statement below is what limits what it reads.
       actions: ['cloudformation:GetResource'],
       resources: ['*'],
     },
@@ -59,7 +61,9 @@ export const slurmClusterCheck: SchedulerSmokeCheck = {
     },
     {
       sid: 'SmokeHpcSlurmFollowJob',
-      // The command id is SendCommand's answer; DescribeInstances supports no resource-level permissions.
+      // The command id exists only once SendCommand answers, so there is nothing to name ahead; whether
+      // these two SSM actions take a resource type was not confirmed from the Service Authorization
+      // Reference row, so "*". DescribeInstances supports no resource-level permissions.
       actions: ['ssm:GetCommandInvocation', 'ssm:CancelCommand', 'ec2:DescribeInstances'],
       resources: ['*'],
     },
