@@ -28,8 +28,15 @@ export interface SmokeClients {
   readonly ssm: SSMClient;
 }
 
+/** What a test may set on every client besides region and profile (an endpoint nothing listens on). */
+export interface ClientOverrides {
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
 /** The clients for one region and profile; building them makes no request. */
-export function createSmokeClients(settings: AwsSettings): SmokeClients {
+export function createSmokeClients(awsSettings: AwsSettings, overrides: ClientOverrides = {}): SmokeClients {
+  const settings = { ...awsSettings, ...overrides };
   return {
     cloudFormation: new CloudFormationClient(settings),
     batch: new BatchClient(settings),

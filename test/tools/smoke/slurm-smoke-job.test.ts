@@ -90,7 +90,7 @@ describe('run on a stand-in login node', () => {
     });
     const user = os.userInfo().username;
     expect(calls()[0]).toMatch(new RegExp(`^runuser -u ${user} -- timeout --kill-after=30 600 \\S+/srun `));
-    expect(calls()[1]).toMatch(/^srun --partition=efa --nodes=2 --ntasks-per-node=1 --job-name=smoke-abc --time=10 bash -c /);
+    expect(calls()[1]).toMatch(/^srun --partition=efa --nodes=2 --ntasks-per-node=1 --job-name=smoke-abc --time=10 --chdir=\/tmp bash -c /);
     expect(calls()).toHaveLength(2);
     // The temporary copy of the script is gone.
     expect(fs.readdirSync(path.join(scratch, 'tmp'))).toEqual([]);

@@ -141,6 +141,9 @@ export function ctrlC(): { press(): void; deps: Pick<SmokeDeps, 'interrupt'> } {
   };
 }
 
+/** Port 9 (discard) on loopback: closed here, and never an AWS endpoint. */
+const UNREACHABLE = { endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } };
+
 export const RUN_ID = '20260115t120000-abc123';
 
 /** Runs the CLI against the mocks; the failure line for a throw is the runner's (describeFailure). */
@@ -148,7 +151,9 @@ export async function runSmoke(args: string[], deps: Partial<SmokeDeps> = {}) {
   const { lines, log } = capturedLog();
   const clock = (deps.clock as FakeClock | undefined) ?? new FakeClock();
   const fullDeps: SmokeDeps = {
-    clients: createSmokeClients,
+    // Mocked at the class, and pointed at a loopback port nothing listens on with dummy
+    // credentials: a call the test forgot to mock can never reach AWS.
+    clients: (settings) => createSmokeClients(settings, UNREACHABLE),
     clock,
     log,
     runId: () => RUN_ID,

@@ -20,6 +20,8 @@ readonly PCS_SLURM_ROOT=${SMOKE_PCS_SLURM_ROOT:-/opt/aws/pcs/scheduler}
 # fi_info of the EFA installer, which the compute nodes' boot action installs (hpc-node/install-efa.sh).
 readonly FI_INFO=${SMOKE_FI_INFO:-/opt/amazon/efa/bin/fi_info}
 # A job that has started needs seconds; Slurm ends it after this many minutes whatever happens.
+# Its tasks run in /tmp (--chdir): the agent's working folder on the login node is no path the
+# compute nodes or ec2-user have.
 readonly JOB_MINUTES=10
 
 # die <message> [exit status, 2 by default]
@@ -64,7 +66,7 @@ run_job() {
   task="if ${FI_INFO} -p efa -t FI_EP_RDM >/dev/null 2>&1; then efa=yes; else efa=no; fi; echo \"smoke-node \$(hostname) efa=\$efa\""
   echo "smoke-job: srun --partition=${partition} --nodes=${nodes} --ntasks-per-node=1 as ${JOB_USER}, for at most ${seconds} s"
   runuser -u "$JOB_USER" -- timeout --kill-after=30 "$seconds" \
-    "$srun" --partition="$partition" --nodes="$nodes" --ntasks-per-node=1 --job-name="$job_name" --time="$JOB_MINUTES" \
+    "$srun" --partition="$partition" --nodes="$nodes" --ntasks-per-node=1 --job-name="$job_name" --time="$JOB_MINUTES" --chdir=/tmp \
     bash -c "$task" </dev/null || status=$?
   [ "$status" -eq 0 ] && return 0
 
