@@ -18,6 +18,15 @@ export const ADS_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self' d
  */
 export const CSP_MAX_CHARACTERS = 1783;
 
+/** How long browsers keep to HTTPS for the distribution's host (Strict-Transport-Security max-age). */
+export const ADS_HSTS_MAX_AGE = Duration.days(365);
+
+/** The ads may be framed by pages of the same origin only. */
+export const ADS_FRAME_OPTION = cloudfront.HeadersFrameOption.SAMEORIGIN;
+
+/** Other sites see the origin of a page that loads an ad, never its path. */
+export const ADS_REFERRER_POLICY = cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN;
+
 export interface AdsResponseHeadersProps {
   /**
    * The Content-Security-Policy to send with every ad.
@@ -47,9 +56,9 @@ export class AdsResponseHeaders extends Construct {
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy, override: true },
         contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.SAMEORIGIN, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), override: true },
+        frameOptions: { frameOption: ADS_FRAME_OPTION, override: true },
+        referrerPolicy: { referrerPolicy: ADS_REFERRER_POLICY, override: true },
+        strictTransportSecurity: { accessControlMaxAge: ADS_HSTS_MAX_AGE, override: true },
       },
     });
   }

@@ -12,6 +12,9 @@ export const INDEX_PAGE_KEY = 'index.html';
 /** The page CloudFront returns, with status 404, for an object the bucket does not hold. */
 export const NOT_FOUND_PAGE_KEY = 'errors/404.html';
 
+/** The title of the not-found page: how a client tells it from S3's own XML error. */
+export const NOT_FOUND_PAGE_TITLE = 'Not found';
+
 /** A path that names no object, for trying the 404 (a stack output). */
 export const MISSING_AD_REQUEST_PATH = '/ads/no-such-ad.svg';
 
@@ -40,8 +43,20 @@ export function sampleObjects(routes: RouteVariants): SampleObject[] {
   ];
 }
 
+/** The label of a banner's title: its variant, marked when it is the default. */
+const DEFAULT_MARK = ' (default)';
+
+/**
+ * Which variant a served banner is, read from its title (`Sample ad: dach`), or `undefined` when
+ * the body is not one of the sample banners: how `npm run smoke` tells which variant the edge chose.
+ */
+export function bannerVariant(svg: string): string | undefined {
+  const label = /<title>Sample ad: ([^<]+)<\/title>/.exec(svg)?.[1];
+  return label?.endsWith(DEFAULT_MARK) ? label.slice(0, -DEFAULT_MARK.length) : label;
+}
+
 function bannerSvg(variant: string, isDefault: boolean): string {
-  const label = isDefault ? `${variant} (default)` : variant;
+  const label = isDefault ? `${variant}${DEFAULT_MARK}` : variant;
   return [
     '<svg xmlns="http://www.w3.org/2000/svg" width="728" height="90" viewBox="0 0 728 90" role="img">',
     `  <title>Sample ad: ${escapeXml(label)}</title>`,
@@ -72,8 +87,8 @@ function notFoundPage(): string {
     '<!doctype html>',
     '<html lang="en">',
     '<meta charset="utf-8">',
-    '<title>Not found</title>',
-    '<h1>Not found</h1>',
+    `<title>${NOT_FOUND_PAGE_TITLE}</title>`,
+    `<h1>${NOT_FOUND_PAGE_TITLE}</h1>`,
     '<p>There is no ad at this address, in your country\'s variant. <a href="/">Back to the start page</a>.</p>',
     '',
   ].join('\n');

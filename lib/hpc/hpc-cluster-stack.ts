@@ -53,6 +53,8 @@ export class HpcClusterStack extends Stack {
       this.outputSharedStorage(this.sharedStorage);
     }
 
+    this.outputClusterShape(hpc);
+
     if (hpc.scheduler === 'slurm') {
       this.slurmCluster = new PcsSlurmCluster(this, 'Slurm', {
         fabric: this.fabric,
@@ -107,6 +109,19 @@ export class HpcClusterStack extends Stack {
     }
   }
 
+  /**
+   * What the cluster is, for `npm run smoke`: the scheduler selects its check, the instance type
+   * the published figures its fabric check is held to, the node count how many nodes must answer.
+   */
+  private outputClusterShape(hpc: HpcConfig): void {
+    new CfnOutput(this, 'Scheduler', { description: 'hpc.scheduler: who runs the jobs', value: hpc.scheduler });
+    new CfnOutput(this, 'InstanceType', { value: hpc.instanceType });
+    new CfnOutput(this, 'NodeCount', {
+      description: 'hpc.nodes: the nodes of one job (batch), of the group (static) or of the compute node group at most (slurm)',
+      value: String(hpc.nodes),
+    });
+  }
+
   private outputBatchCommands(cluster: BatchMultiNodeCluster): void {
     new CfnOutput(this, 'JobQueueArn', { value: cluster.jobQueue.jobQueueArn });
     new CfnOutput(this, 'JobDefinitionArn', { value: cluster.jobDefinition.jobDefinitionArn });
@@ -137,6 +152,12 @@ export class HpcClusterStack extends Stack {
     new CfnOutput(this, 'SlurmPartition', { value: SLURM_PARTITION });
     new CfnOutput(this, 'PcsComputeNodeGroupId', { value: slurm.computeNodeGroup.attrId });
     new CfnOutput(this, 'PcsLoginNodeGroupId', { value: slurm.loginNodeGroup.attrId });
+    // The ARNs are what Cloud Control reads these resources by (their schemas' primaryIdentifier is
+    // /properties/Arn): npm run smoke checks each one's Status with cloudformation:GetResource.
+    new CfnOutput(this, 'PcsClusterArn', { value: slurm.cluster.attrArn });
+    new CfnOutput(this, 'PcsQueueArn', { value: slurm.queue.attrArn });
+    new CfnOutput(this, 'PcsComputeNodeGroupArn', { value: slurm.computeNodeGroup.attrArn });
+    new CfnOutput(this, 'PcsLoginNodeGroupArn', { value: slurm.loginNodeGroup.attrArn });
     // PCS tags each instance with its node group's id (aws:pcs:compute-node-group-id, as AWS's
     // PCS recipe finds its login node: recipes/pcs/getting_started/assets/cluster.yaml).
     new CfnOutput(this, 'LoginNodeCommand', {

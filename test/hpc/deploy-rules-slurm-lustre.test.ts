@@ -216,8 +216,19 @@ describe('AWS PCS', () => {
         'PcsComputeNodeGroupId',
         'PcsLoginNodeGroupId',
         'LoginNodeCommand',
+        'Scheduler',
+        'InstanceType',
+        'NodeCount',
+        'PcsClusterArn',
+        'PcsQueueArn',
+        'PcsComputeNodeGroupArn',
+        'PcsLoginNodeGroupArn',
       ]),
     );
+    expect(outputs.Scheduler.Value).toBe('slurm');
+    // Cloud Control reads a PCS resource by its ARN (primaryIdentifier /properties/Arn of
+    // AWS::PCS::Cluster, ::Queue and ::ComputeNodeGroup), so npm run smoke gets the ARNs.
+    expect(outputs.PcsClusterArn.Value).toEqual({ 'Fn::GetAtt': [idOf('slurm', 'AWS::PCS::Cluster', 'SlurmCluster'), 'Arn'] });
     expect(JSON.stringify(outputs.LoginNodeCommand)).toContain('Name=tag:aws:pcs:compute-node-group-id,Values=');
     expect(Object.keys(resourcesOfType(templateOf('slurm'), 'AWS::EC2::KeyPair'))).toEqual([]);
   });

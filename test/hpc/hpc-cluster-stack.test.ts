@@ -192,6 +192,12 @@ describe('AWS Batch multi-node parallel', () => {
   });
 });
 
+test('outputs the cluster shape npm run smoke reads: scheduler, instance type, node count', () => {
+  template.hasOutput('Scheduler', { Value: 'batch' });
+  template.hasOutput('InstanceType', { Value: 'c5n.18xlarge' });
+  template.hasOutput('NodeCount', { Value: '2' });
+});
+
 test('snapshot: the summary of the template, the default configuration (test/support/template-summary.ts)', () => {
   expect(summarizeTemplate(template)).toMatchSnapshot();
 });

@@ -91,8 +91,11 @@ test('the node role may only describe instances, read the key parameter and mark
   ]);
 });
 
-test('outputs a command that lists the nodes', () => {
+test('outputs a command that lists the nodes, the group and the shape npm run smoke checks', () => {
   expect(JSON.stringify(template.findOutputs('ListNodesCommand'))).toContain('aws ec2 describe-instances');
+  template.hasOutput('AutoScalingGroupName', {});
+  template.hasOutput('Scheduler', { Value: 'static' });
+  template.hasOutput('NodeCount', { Value: '2' });
 });
 
 test('snapshot: the summary of the template, hpc.scheduler=static (test/support/template-summary.ts)', () => {

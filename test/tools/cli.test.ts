@@ -12,13 +12,14 @@ import {
   REQUIRED_IAM_ACTIONS as RIGHTSIZE_ACTIONS,
 } from '../../tools/rightsize/required-iam-actions';
 import { routesMain } from '../../tools/routes/main';
+import { smokeMain } from '../../tools/smoke/main';
 import { ANY_KEY_VALUE_STORE, PUSH_IAM_ACTIONS } from '../../tools/routes/required-iam-actions';
 import { iamPolicyDocument } from '../../tools/shared/iam-policy';
 import { runCli } from '../../tools/shared/run-cli';
 import { captureStdout } from './support/aws-mocks';
 
 const ROOT = path.join(__dirname, '..', '..');
-const TOOLS = ['efa-catalog', 'preflight', 'rightsize', 'routes'] as const;
+const TOOLS = ['efa-catalog', 'preflight', 'rightsize', 'routes', 'smoke'] as const;
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 
 interface CliRun {
@@ -58,6 +59,7 @@ describe('the CLIs as spawned processes', () => {
       ['preflight no credentials', 'preflight', ['--region', 'us-east-1']],
       ['rightsize no credentials', 'rightsize', ['--region', 'us-east-1']],
       ['routes no credentials', 'routes', ['diff', '--kvs-arn', KVS_ARN]],
+      ['smoke no credentials', 'smoke', ['--region', 'us-east-1']],
     ];
     const results = await Promise.all(cases.map(([, tool, args]) => runTool(tool, args, home)));
     cases.forEach(([name], index) => runs.set(name, results[index]));
@@ -80,6 +82,23 @@ describe('the CLIs as spawned processes', () => {
     );
     expect(run.stdout).toBe('');
   });
+});
+
+test('smoke --help names the three stacks and every option of its own', async () => {
+  const { result, stdout } = await captureStdout(() => smokeMain(['--help']));
+  expect(result).toBe(0);
+  for (const word of [
+    'HpcClusterStack',
+    'WorkerFleetStack',
+    'EdgeStack',
+    '--poison',
+    '--timeout',
+    '--edge-url',
+    '--json',
+    '--iam-policy',
+  ]) {
+    expect(stdout).toContain(word);
+  }
 });
 
 test('runCli: a ConfigError is one line on stderr and exit code 1, no stack trace', async () => {

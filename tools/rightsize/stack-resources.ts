@@ -1,9 +1,10 @@
 import { paginateGetResources, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { asIamAction } from '../shared/failure-line';
 import type { Log } from '../shared/output';
+import { APP_STACKS } from '../shared/app-stacks';
 
 /** The stacks whose resources rightsize reports on by default: the app's three stacks. */
-export const DEFAULT_STACKS = ['HpcClusterStack', 'WorkerFleetStack', 'EdgeStack'] as const;
+export const DEFAULT_STACKS = APP_STACKS;
 
 /** CloudFormation tags every resource it creates (that supports tags) with its stack's name. */
 export const STACK_NAME_TAG = 'aws:cloudformation:stack-name';

@@ -27,26 +27,49 @@ export const COMMON_HELP = `Common options:
   --debug              on failure, print the full error with its stack trace
   -h, --help           print this help, and exit`;
 
-interface ToolArgsConfig<T extends OptionsConfig> {
+interface ToolArgsConfig<T extends OptionsConfig, Positionals extends boolean> {
   args: string[];
   options: typeof COMMON_OPTIONS & T;
   strict: true;
-  allowPositionals: false;
+  allowPositionals: Positionals;
 }
 
 /** The parsed flags, typed from the option declarations (`string` flags may be undefined). */
-export type ToolArgs<T extends OptionsConfig> = ReturnType<typeof parseArgs<ToolArgsConfig<T>>>['values'];
+export type ToolArgs<T extends OptionsConfig> = ReturnType<typeof parseArgs<ToolArgsConfig<T, false>>>['values'];
 
 /**
  * Parses `argv` strictly (unknown flags and positionals are usage errors) with the common flags
  * plus the tool's own.
  */
 export function parseToolArgs<const T extends OptionsConfig>(argv: string[], toolOptions: T): ToolArgs<T> {
+  return parseStrictly({ args: argv, options: { ...COMMON_OPTIONS, ...toolOptions }, strict: true, allowPositionals: false }).values;
+}
+
+/**
+ * As parseToolArgs, for a tool that also takes bare words (`npm run smoke -- EdgeStack`): the
+ * flags, and the words in the order given. Unknown flags are still usage errors.
+ */
+export function parseToolCommandLine<const T extends OptionsConfig>(
+  argv: string[],
+  toolOptions: T,
+): { flags: ToolArgs<T>; positionals: string[] } {
+  const { values, positionals } = parseStrictly({
+    args: argv,
+    options: { ...COMMON_OPTIONS, ...toolOptions },
+    strict: true,
+    allowPositionals: true,
+  });
+  return { flags: values as ToolArgs<T>, positionals };
+}
+
+/** node:util's parseArgs, with its errors turned into one-line usage errors. */
+function parseStrictly<T extends OptionsConfig, Positionals extends boolean>(config: ToolArgsConfig<T, Positionals>) {
   try {
-    const config: ToolArgsConfig<T> = { args: argv, options: { ...COMMON_OPTIONS, ...toolOptions }, strict: true, allowPositionals: false };
-    return parseArgs(config).values;
+    return parseArgs(config);
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+    // Duck-typed: node:util's errors come from another realm under jest, where instanceof Error is false.
+    const message = (error as { message?: unknown } | undefined)?.message;
+    throw new UsageError(`${typeof message === 'string' ? message : String(error)} (see --help)`);
   }
 }
 

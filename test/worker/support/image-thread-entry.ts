@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { Jimp } from 'jimp';
+import { gradientImage } from '../../../tools/smoke/workers/sample-image';
 
 export type ImageRequest =
   | {
@@ -20,21 +21,9 @@ export type ImageResponse =
   | { readonly id: number; readonly image: { width: number; height: number; mime: string | undefined } }
   | { readonly id: number; readonly error: string };
 
-/** A gradient whose blue channel depends on `seed`, so different seeds give different files. */
-function gradient(width: number, height: number, seed: number): InstanceType<typeof Jimp> {
-  const image = new Jimp({ width, height, color: 0x000000ff });
-  image.scan(0, 0, width, height, (x, y, index) => {
-    image.bitmap.data[index] = (x * 255) / width;
-    image.bitmap.data[index + 1] = (y * 255) / height;
-    image.bitmap.data[index + 2] = (seed * 37) % 256;
-    image.bitmap.data[index + 3] = 255;
-  });
-  return image;
-}
-
 async function answer(request: ImageRequest): Promise<Omit<ImageResponse, 'id'>> {
   if (request.op === 'generate') {
-    return { bytes: await gradient(request.width, request.height, request.seed).getBuffer(request.mime) };
+    return { bytes: await (await gradientImage(request.width, request.height, request.seed)).getBuffer(request.mime) };
   }
   const image = await Jimp.read(Buffer.from(request.bytes));
   return { image: { width: image.width, height: image.height, mime: image.mime } };

@@ -4,7 +4,7 @@
  */
 import { inImageThread } from './image-thread';
 
-/** A PNG whose pixels depend on `seed`, so different seeds give different files. */
+/** A PNG whose pixels depend on `seed`, so different seeds give different files: the smoke check's own generator (tools/smoke/workers/sample-image.ts). */
 export async function generatedPng(width: number, height: number, seed = 0): Promise<Buffer> {
   return generated('image/png', width, height, seed);
 }
