@@ -31,7 +31,7 @@ export interface TemplateGrowthFigures {
 }
 
 /** Synthesizes the HPC stack at several node counts and the edge stack with routing tables of several sizes. */
-export function runTemplateGrowth(nodeCounts = [2, 16, 256, 1024], countryCounts = [1, 30, 250]): TemplateGrowthFigures {
+export function runTemplateGrowth(nodeCounts = [2, 16, 256, 1000], countryCounts = [1, 30, 250]): TemplateGrowthFigures {
   fs.rmSync(WORK_DIR, { recursive: true, force: true });
   try {
     const hpc = nodeCounts.map((nodes) =>
