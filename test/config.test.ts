@@ -1,17 +1,8 @@
-import { ConfigError, loadConfig } from '../lib/config';
+import { loadConfig } from '../lib/config';
+import { configErrorFor as configError } from './support/config-error';
 
 /** Config from a plain map, the way CDK context hands values over (strings from `-c`). */
 const load = (values: Record<string, unknown> = {}) => loadConfig(values);
-
-function configError(values: Record<string, unknown>): ConfigError {
-  try {
-    load(values);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`no ConfigError for ${JSON.stringify(values)}`);
-}
 
 describe('defaults', () => {
   test('the sandbox profile: 2 x c5n.18xlarge on Batch, on demand, region first AZ', () => {
