@@ -9,29 +9,18 @@
  *
  *     jest.mock('jimp', () => jest.requireActual('./support/bundled-jimp').loadBundledJimp());
  */
-import { buildSync } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
+import { resolve } from 'node:path';
+import { bundleToTempFile } from './temp-bundle';
 
 /** Bundles `jimp` into one CommonJS file, loads it, and deletes the file again. */
 export function loadBundledJimp(): unknown {
-  const directory = mkdtempSync(join(tmpdir(), 'worker-test-jimp-'));
-  const file = join(directory, 'jimp.js');
+  const bundle = bundleToTempFile(
+    { stdin: { contents: "module.exports = require('jimp');", resolveDir: resolve(__dirname, '../../..'), loader: 'js' } },
+    'jimp',
+  );
   try {
-    buildSync({
-      stdin: { contents: "module.exports = require('jimp');", resolveDir: REPO_ROOT, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: file,
-      logLevel: 'warning',
-    });
-    return require(file);
+    return require(bundle.file);
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    bundle.remove();
   }
 }

@@ -6,20 +6,16 @@
  * under 2 ms in plain Node, so the tests' own image work outweighed the workers' they check. A
  * worker thread is plain Node. It also loads jimp as Node does, where its dynamic `import()` works.
  */
-import { buildSync } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ImageRequest, ImageResponse } from './image-thread-entry';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
+import { bundleToTempFile, type TempBundle } from './temp-bundle';
 
 interface ImageThread {
   readonly worker: Worker;
   readonly pending: Map<number, (response: ImageResponse) => void>;
   nextId: number;
-  readonly directory: string;
+  readonly bundle: TempBundle;
 }
 
 let thread: ImageThread | undefined;
@@ -27,10 +23,10 @@ let thread: ImageThread | undefined;
 /** Stops the thread and removes its bundle: after each test file that loads this module. */
 async function stopImageThread(): Promise<void> {
   if (!thread) return;
-  const { worker, directory } = thread;
+  const { worker, bundle } = thread;
   thread = undefined;
   await worker.terminate();
-  rmSync(directory, { recursive: true, force: true });
+  bundle.remove();
 }
 // Registered when a test file imports this module (afterAll exists only inside jest).
 if (typeof afterAll === 'function') afterAll(stopImageThread);
@@ -38,20 +34,9 @@ if (typeof afterAll === 'function') afterAll(stopImageThread);
 /** The thread, started on first use from an esbuild bundle of image-thread-entry.ts. */
 function imageThread(): ImageThread {
   if (thread) return thread;
-  const directory = mkdtempSync(join(tmpdir(), 'worker-test-images-'));
-  const file = join(directory, 'image-thread.js');
-  buildSync({
-    entryPoints: [join(__dirname, 'image-thread-entry.ts')],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: file,
-    logLevel: 'warning',
-  });
-  const worker = new Worker(file);
-  const started: ImageThread = { worker, pending: new Map(), nextId: 0, directory };
+  const bundle = bundleToTempFile({ entryPoints: [join(__dirname, 'image-thread-entry.ts')] }, 'image-thread');
+  const worker = new Worker(bundle.file);
+  const started: ImageThread = { worker, pending: new Map(), nextId: 0, bundle };
   worker.on('message', (response: ImageResponse) => {
     started.pending.get(response.id)?.(response);
     started.pending.delete(response.id);
@@ -63,7 +48,7 @@ function imageThread(): ImageThread {
   worker.unref();
   thread = started;
   // Outside jest (no afterAll), the bundle goes when the process ends.
-  if (typeof afterAll !== 'function') process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  if (typeof afterAll !== 'function') process.once('exit', bundle.remove);
   return started;
 }
 
